@@ -1,0 +1,13 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CatalogModule } from '@modulith/catalog';
+import { OrderingModule } from '@modulith/ordering';
+import type { AppConfig } from '@platform/config';
+import { PlatformModule } from '@platform/defaults';
+
+/** The HTTP deployable: the platform's service defaults plus each module's HTTP adapters. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ApiModule, imports: [PlatformModule.forRoot(config), CatalogModule, OrderingModule] };
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { OrderLimits } from '../domain/order-limits';
+import { OrderStatus } from '../domain/order';
+
+export const PlaceOrderRequest = z
+  .strictObject({
+    customerId: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\x21-\x7E]+$/, { error: 'must be printable ASCII without spaces' }),
+    items: z
+      .array(
+        z.strictObject({
+          sku: z.string().min(1).max(64),
+          quantity: z.int().min(OrderLimits.minQuantity).max(OrderLimits.maxQuantity),
+        }),
+      )
+      .min(1)
+      .max(OrderLimits.maxLines),
+  })
+  .meta({ id: 'PlaceOrderRequest' });
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7E]+$/, { error: 'must be 1 to 255 printable ASCII characters' })
+  .optional();
+
+export const OrderIdParams = z.strictObject({ id: z.uuid({ error: 'must be a UUID' }) });
+
+export const OrderResponse = z
+  .object({
+    id: z.uuid(),
+    customerId: z.string(),
+    status: z.enum(Object.values(OrderStatus)),
+    items: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPriceMinor: z.int() })),
+    totalMinor: z.int().meta({ description: 'Sum of quantity × unitPriceMinor, in minor units of currency' }),
+    currency: z.string(),
+    createdAt: z.iso.datetime(),
+    cancellationReason: z.string().optional().meta({ description: 'Present when status is CANCELLED' }),
+  })
+  .meta({ id: 'Order' });

@@ -1,0 +1,56 @@
+import { environmentSchema, type Environment } from './config.schema';
+
+export type DatabaseConfig =
+  { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
+
+/** The validated configuration, shaped for the code that uses it rather than as raw variables. */
+export interface AppConfig {
+  environment: Environment['NODE_ENV'];
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string };
+  seedSampleData: boolean;
+  log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Reads and validates the environment. Throws a ConfigurationError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(
+    Object.keys(environmentSchema.shape)
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => [name, env[name]]),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = env[name];
+        const shown = name === 'DATABASE_URL' ? '(value hidden)' : JSON.stringify(value);
+        return `${name}: ${issue.message} (got ${shown})`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+    : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR };
+  return {
+    environment: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+    database: { ...database, migrateOnStart: e.DATABASE_MIGRATE_ON_START, migrationsDir: e.MIGRATIONS_DIR },
+    seedSampleData: e.SEED_SAMPLE_DATA,
+    log: { level: e.LOG_LEVEL, httpRequests: e.LOG_HTTP_REQUESTS },
+  };
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+const booleanFlag = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] });
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `expected an integer between ${min} and ${max}` })
+    .int({ error: `expected an integer between ${min} and ${max}` })
+    .min(min, { error: `expected an integer between ${min} and ${max}` })
+    .max(max, { error: `expected an integer between ${min} and ${max}` });
+
+/**
+ * Every environment variable the process reads, in one place. Names and defaults are part of the
+ * project's contract (see .env.example); a value that does not fit stops the process at startup.
+ */
+export const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: integer(1, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgresql:// connection URL' }).optional(),
+  DATABASE_POOL_SIZE: integer(1, 200).default(10),
+  DATABASE_MIGRATE_ON_START: booleanFlag.default(true),
+  PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
+  MIGRATIONS_DIR: z.string().min(1).default('prisma'),
+  SEED_SAMPLE_DATA: booleanFlag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_HTTP_REQUESTS: booleanFlag.default(true),
+  HTTP_BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(65536),
+  SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;

@@ -1,0 +1,30 @@
+import type { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaPGlite } from 'pglite-prisma-adapter';
+
+export interface SqlRow {
+  [column: string]: unknown;
+}
+
+/** One database session: statements run on the same connection, in order. */
+export interface SqlSession {
+  query<Row extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs a script of several statements (no parameters), as migrations are written. */
+  executeScript(script: string): Promise<void>;
+}
+
+/**
+ * The process's one database connection (a pool on PostgreSQL, the single PGlite instance when
+ * embedded). Modules never see it directly: they get a Prisma client built on its driver adapter,
+ * so that the pool is shared and every module's client works the same way in both modes.
+ */
+export abstract class DatabaseConnection {
+  abstract readonly kind: 'postgres' | 'embedded';
+  abstract prismaAdapter(): PrismaPg | PrismaPGlite;
+  /** Runs `work` on one session held for its duration (needed for session-level advisory locks). */
+  abstract withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  abstract close(): Promise<void>;
+
+  async ping(): Promise<void> {
+    await this.withSession((session) => session.query('SELECT 1'));
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { DatabaseConnection, type SqlRow, type SqlSession } from './database-connection';
+
+export const IN_MEMORY = 'memory://';
+
+/**
+ * PostgreSQL compiled to WebAssembly, in this process: the embedded mode needs no server.
+ * PGlite is a single connection, so concurrent work is serialised; the same SQL and migrations
+ * run here as on a real server.
+ */
+export class EmbeddedConnection extends DatabaseConnection {
+  readonly kind = 'embedded' as const;
+  private readonly adapter: PrismaPGlite;
+
+  private constructor(private readonly db: PGlite) {
+    super();
+    this.adapter = new PrismaPGlite(db);
+  }
+
+  static async open(dataDir: string): Promise<EmbeddedConnection> {
+    if (dataDir !== IN_MEMORY) {
+      mkdirSync(path.resolve(dataDir), { recursive: true });
+    }
+    return new EmbeddedConnection(await PGlite.create(dataDir === IN_MEMORY ? IN_MEMORY : path.resolve(dataDir)));
+  }
+
+  prismaAdapter(): PrismaPGlite {
+    return this.adapter;
+  }
+
+  async withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return work({
+      query: async <Row extends SqlRow>(sql: string, params?: unknown[]) =>
+        (await this.db.query<Row>(sql, params)).rows,
+      executeScript: async (script: string) => {
+        await this.db.exec(script);
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.closed) {
+      await this.db.close();
+    }
+  }
+}

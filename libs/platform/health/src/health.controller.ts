@@ -1,0 +1,64 @@
+import { Controller, Get, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { DatabaseConnection } from '@platform/database';
+
+const DATABASE_PING_TIMEOUT_MS = 2_000;
+
+/** Turns readiness off as soon as shutdown starts, so load balancers stop routing here first. */
+@Injectable()
+export class ShutdownSignal implements BeforeApplicationShutdown {
+  draining = false;
+
+  beforeApplicationShutdown(): void {
+    this.draining = true;
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(DatabaseConnection) private readonly database: DatabaseConnection,
+    @Inject(ShutdownSignal) private readonly shutdown: ShutdownSignal,
+  ) {}
+
+  /** The process is alive and its event loop turns. Checks nothing else, so it never flaps. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Ready for traffic: the database answers and the process is not shutting down. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.checkDatabase(), () => this.checkNotDraining()]);
+  }
+
+  private async checkDatabase() {
+    const indicator = this.indicators.check('database');
+    try {
+      await withTimeout(this.database.ping(), DATABASE_PING_TIMEOUT_MS);
+      return indicator.up({ kind: this.database.kind });
+    } catch (error) {
+      return indicator.down({ kind: this.database.kind, message: (error as Error).message });
+    }
+  }
+
+  private checkNotDraining() {
+    const indicator = this.indicators.check('lifecycle');
+    return this.shutdown.draining ? indicator.down({ state: 'draining' }) : indicator.up({ state: 'serving' });
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

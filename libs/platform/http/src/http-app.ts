@@ -1,0 +1,72 @@
+import fastifyHelmet from '@fastify/helmet';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '@platform/config';
+import { REQUEST_ID_HEADER, requestIdFor } from '@platform/logging';
+import { Logger } from 'nestjs-pino';
+import { acceptJsonBodiesOnly } from './json-body';
+import { sendProblem } from './problem-details.filter';
+
+export interface ApiDescription {
+  title: string;
+  description: string;
+  version: string;
+}
+
+/**
+ * Builds the HTTP application the same way for every deployable and for the tests: Fastify with a
+ * body limit, problem+json for errors raised before routing, helmet, OpenAPI at /docs.
+ */
+export async function createHttpApp(
+  rootModule: Parameters<typeof NestFactory.create>[0],
+  config: AppConfig,
+  api: ApiDescription,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: requestIdFor,
+    // Nest logs through pino; Fastify's own request logging would double every line.
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // Body parsing and limits fail before any Nest route runs: answer those in the same format.
+  acceptJsonBodiesOnly(fastify);
+  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // The OpenAPI UI at /docs uses inline styles and scripts.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+
+  mountOpenApi(app, api);
+  return app;
+}
+
+function mountOpenApi(app: INestApplication, api: ApiDescription): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(api.title).setDescription(api.description).setVersion(api.version).build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,113 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { BusinessRuleViolation, ResourceNotFound, StateConflict } from '@platform/ddd';
+import { kebabCase, problemType, sentenceCase, type ProblemDetails } from './problem-details';
+import { MalformedBody } from './json-body';
+import { RequestValidationFailed } from './request-validation';
+
+/** Errors raised by the HTTP server itself (limits, content types) carry a 4xx status and a code. */
+interface ServerError {
+  statusCode: number;
+  code?: string;
+  message: string;
+}
+
+const isServerError = (error: unknown): error is ServerError => {
+  const statusCode = (error as Partial<ServerError> | null)?.statusCode;
+  return error instanceof Error && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+};
+
+const serverErrorTypes: Record<string, { slug: string; title: string; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    slug: 'payload-too-large',
+    title: 'Payload too large',
+    detail: 'The body is larger than this server accepts.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    slug: 'unsupported-media-type',
+    title: 'Unsupported media type',
+    detail: 'Send the body as application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    slug: 'malformed-request',
+    title: 'Malformed request',
+    detail: 'Content-Length does not match the body.',
+  },
+};
+
+const statusTitles: Partial<Record<number, { slug: string; title: string }>> = {
+  [HttpStatus.BAD_REQUEST]: { slug: 'bad-request', title: 'Bad request' },
+  [HttpStatus.UNAUTHORIZED]: { slug: 'unauthorized', title: 'Unauthorized' },
+  [HttpStatus.FORBIDDEN]: { slug: 'forbidden', title: 'Forbidden' },
+  [HttpStatus.NOT_FOUND]: { slug: 'not-found', title: 'Not found' },
+  [HttpStatus.METHOD_NOT_ALLOWED]: { slug: 'method-not-allowed', title: 'Method not allowed' },
+  [HttpStatus.CONFLICT]: { slug: 'conflict', title: 'Conflict' },
+  [HttpStatus.PAYLOAD_TOO_LARGE]: { slug: 'payload-too-large', title: 'Payload too large' },
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
+  [HttpStatus.TOO_MANY_REQUESTS]: { slug: 'too-many-requests', title: 'Too many requests' },
+  [HttpStatus.SERVICE_UNAVAILABLE]: { slug: 'service-unavailable', title: 'Service unavailable' },
+};
+
+function fromStatus(status: number, detail?: string): ProblemDetails {
+  const known = statusTitles[status] ?? { slug: `http-${status}`, title: `HTTP ${status}` };
+  return { type: problemType(known.slug), title: known.title, status, ...(detail ? { detail } : {}) };
+}
+
+/**
+ * Maps any error to problem details. Only errors known to be safe to show keep their message;
+ * everything else is a 500 with a generic body (the error itself goes to the log).
+ */
+export function toProblem(error: unknown): ProblemDetails {
+  if (error instanceof RequestValidationFailed) {
+    return {
+      type: problemType('validation-failed'),
+      title: 'Request validation failed',
+      status: HttpStatus.BAD_REQUEST,
+      detail: 'One or more fields are invalid; see errors.',
+      errors: error.errors,
+    };
+  }
+  if (error instanceof MalformedBody) {
+    return {
+      type: problemType(error.reason),
+      title: error.reason === 'malformed-json' ? 'Malformed JSON' : 'Forbidden property',
+      status: HttpStatus.BAD_REQUEST,
+      detail: error.message,
+    };
+  }
+  if (error instanceof BusinessRuleViolation) {
+    return {
+      type: problemType(kebabCase(error.rule)),
+      title: sentenceCase(error.rule),
+      status: HttpStatus.UNPROCESSABLE_ENTITY,
+      detail: error.message,
+      rule: error.rule,
+    };
+  }
+  if (error instanceof ResourceNotFound) {
+    return { ...fromStatus(HttpStatus.NOT_FOUND, error.message), title: `${error.resource} not found` };
+  }
+  if (error instanceof StateConflict) {
+    return {
+      type: problemType(error.reason),
+      title: sentenceCase(error.reason.replace(/-./g, (m) => m[1]!.toUpperCase())),
+      status: HttpStatus.CONFLICT,
+      detail: error.message,
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return fromStatus(status, status < 500 ? error.message : undefined);
+  }
+  if (isServerError(error)) {
+    const known = error.code ? serverErrorTypes[error.code] : undefined;
+    return known
+      ? { type: problemType(known.slug), title: known.title, status: error.statusCode, detail: known.detail }
+      : fromStatus(error.statusCode);
+  }
+  return {
+    type: problemType('internal-error'),
+    title: 'Internal server error',
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    detail: 'The server could not complete the request; it has been logged.',
+  };
+}

@@ -1,0 +1,30 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@platform/config';
+import request from 'supertest';
+import { createApiApp } from '../../apps/api/src/api-app';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof request>;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The real api application on a fresh PostgreSQL database of its own, migrated and seeded. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'warn', LOG_HTTP_REQUESTS: 'false', DATABASE_URL: database.url, ...env });
+  const app = await createApiApp(config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
