@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigurationError, loadConfig } from '@platform/config';
+import { closeGracefullyOnSignals } from '@platform/defaults';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  closeGracefullyOnSignals(app, config.http.shutdownGraceMs);
   await app.init();
   new NestLogger('Worker').log('Worker started');
 }

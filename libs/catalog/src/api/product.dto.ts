@@ -29,7 +29,7 @@ export const ListProductsQuery = z.strictObject({
   cursor: cursor.optional(),
 });
 
-export const SkuParams = z.strictObject({ sku: z.string().min(1).max(200) });
+export const SkuParams = z.strictObject({ sku: z.string().min(1) });
 
 export const ChangeProductDetailsRequest = z
   .strictObject({
@@ -48,7 +48,7 @@ export const ProductResponse = z
     priceMinor: z.int().meta({ description: 'Price in minor units of the currency (cents for EUR)' }),
     currency: z.string().meta({ description: 'ISO 4217 code' }),
   })
-  .meta({ id: 'Product' });
+  .meta({ title: 'Product' });
 
 export const ProductPageResponse = z.object({
   items: z.array(ProductResponse),

@@ -19,7 +19,7 @@ export const PlaceOrderRequest = z
       .min(1)
       .max(OrderLimits.maxLines),
   })
-  .meta({ id: 'PlaceOrderRequest' });
+  .meta({ title: 'PlaceOrderRequest' });
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
@@ -43,4 +43,4 @@ export const OrderResponse = z
     createdAt: z.iso.datetime(),
     cancellationReason: z.string().optional().meta({ description: 'Present when status is CANCELLED' }),
   })
-  .meta({ id: 'Order' });
+  .meta({ title: 'Order' });

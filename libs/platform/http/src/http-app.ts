@@ -2,6 +2,7 @@ import fastifyHelmet from '@fastify/helmet';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@platform/config';
 import { REQUEST_ID_HEADER, requestIdFor } from '@platform/logging';
@@ -29,6 +30,8 @@ export async function createHttpApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: requestIdFor,
+    // Malformed URLs and over-long path parameters are refused by the router, before Nest.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply),
     // Nest logs through pino; Fastify's own request logging would double every line.
     logger: false,
   });
@@ -43,8 +46,18 @@ export async function createHttpApp(
   // Body parsing and limits fail before any Nest route runs: answer those in the same format.
   acceptJsonBodiesOnly(fastify);
   fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Once shutdown starts, responses close their connection: keep-alive clients would otherwise
+  // hold the server open until their idle timeout, past the grace period.
+  let draining = false;
+  fastify.addHook('preClose', async () => {
+    draining = true;
+  });
+  fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
+    if (draining) {
+      void reply.header('connection', 'close');
+    }
+    return payload;
   });
 
   await app.register(fastifyHelmet, {

@@ -42,6 +42,7 @@ const statusTitles: Partial<Record<number, { slug: string; title: string }>> = {
   [HttpStatus.METHOD_NOT_ALLOWED]: { slug: 'method-not-allowed', title: 'Method not allowed' },
   [HttpStatus.CONFLICT]: { slug: 'conflict', title: 'Conflict' },
   [HttpStatus.PAYLOAD_TOO_LARGE]: { slug: 'payload-too-large', title: 'Payload too large' },
+  [HttpStatus.URI_TOO_LONG]: { slug: 'uri-too-long', title: 'URI too long' },
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
   [HttpStatus.TOO_MANY_REQUESTS]: { slug: 'too-many-requests', title: 'Too many requests' },
   [HttpStatus.SERVICE_UNAVAILABLE]: { slug: 'service-unavailable', title: 'Service unavailable' },

@@ -1,0 +1,50 @@
+import { ConfigurationError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('runs embedded with defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({
+      kind: 'embedded',
+      dataDir: '.data/pglite',
+      migrateOnStart: true,
+      migrationsDir: 'prisma',
+    });
+    expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0', bodyLimitBytes: 65536 });
+    expect(config.seedSampleData).toBe(true);
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://app@db:5432/orders', DATABASE_POOL_SIZE: '20' });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://app@db:5432/orders', poolSize: 20 });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).database.kind).toBe('embedded');
+  });
+
+  it('reads booleans written the usual ways', () => {
+    expect(loadConfig({ SEED_SAMPLE_DATA: 'false' }).seedSampleData).toBe(false);
+    expect(loadConfig({ SEED_SAMPLE_DATA: '0' }).seedSampleData).toBe(false);
+    expect(loadConfig({ SEED_SAMPLE_DATA: 'yes' }).seedSampleData).toBe(true);
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: '70000', HTTP_BODY_LIMIT_BYTES: 'lots', NODE_ENV: 'staging' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const { problems } = error as ConfigurationError;
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/^PORT: .*70000/m);
+    expect(problems.join('\n')).toMatch(/^HTTP_BODY_LIMIT_BYTES: /m);
+    expect(problems.join('\n')).toMatch(/^NODE_ENV: /m);
+  });
+
+  it('never echoes the database URL, which may hold a password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).toThrow(/DATABASE_URL: .*\(value hidden\)/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).not.toThrow(/hunter2/);
+  });
+});

@@ -1,0 +1,106 @@
+import { Client } from 'pg';
+import { spawnApp, startApiProcess } from '../support/app-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const order = (customerId: string) => ({ customerId, items: [{ sku: 'TEA-ASSAM-250G', quantity: 1 }] });
+
+describe('The api process', () => {
+  describe('at startup', () => {
+    it.each([
+      ['PORT', 'not-a-port'],
+      ['DATABASE_URL', 'mysql://somewhere/db'],
+      ['LOG_LEVEL', 'loud'],
+      ['SEED_SAMPLE_DATA', 'maybe'],
+    ])('refuses to start when %s is %j and names the variable', async (name, value) => {
+      const app = spawnApp('api', { [name]: value });
+      expect(await app.exited).toBe(1);
+      const stderr = app.stderr.join('\n');
+      expect(stderr).toContain('Invalid configuration');
+      expect(stderr).toContain(`${name}:`);
+    });
+  });
+
+  describe('with PostgreSQL', () => {
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+    afterAll(() => database.drop());
+
+    it('writes JSON logs carrying the request id', async () => {
+      const app = await startApiProcess({ DATABASE_URL: database.url });
+      try {
+        const response = await fetch(`${app.url}/catalog/products/TEA-ASSAM-250G`, {
+          headers: { 'x-request-id': 'log-correlation-1' },
+        });
+        expect(response.headers.get('x-request-id')).toBe('log-correlation-1');
+      } finally {
+        expect(await app.stop()).toBe(0);
+      }
+      const lines = app.stdout.filter((line) => line.includes('log-correlation-1'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect(JSON.parse(line)).toMatchObject({ requestId: 'log-correlation-1' });
+      }
+      expect(() => app.stdout.filter(Boolean).map((line) => JSON.parse(line))).not.toThrow();
+    });
+
+    it('finishes in-flight requests on SIGTERM, refuses new ones, and exits 0', async () => {
+      const app = await startApiProcess({
+        DATABASE_URL: database.url,
+        DATABASE_POOL_SIZE: '4',
+        LOG_HTTP_REQUESTS: 'false',
+      });
+      // Hold every order insert on a table lock so that requests are provably in flight.
+      const blocker = new Client({ connectionString: database.url });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE ordering.orders IN EXCLUSIVE MODE');
+
+      const inFlight = Array.from({ length: 12 }, (_, i) =>
+        fetch(`${app.url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(order(`shutdown-${i}`)),
+        }),
+      );
+      await waitFor(async () => {
+        const { rows } = await blocker.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'ordering.orders'::regclass`,
+        );
+        return Number(rows[0]!.n) === 4;
+      });
+
+      app.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(fetch(`${app.url}/health/live`)).rejects.toThrow();
+
+      await blocker.query('COMMIT');
+      await blocker.end();
+
+      const responses = await Promise.all(inFlight);
+      expect(responses.map((response) => response.status)).toEqual(Array(12).fill(201));
+      expect(await app.exited).toBe(0);
+      expect(app.stdout.join('\n')).toContain('SIGTERM received');
+
+      const check = new Client({ connectionString: database.url });
+      await check.connect();
+      const { rows } = await check.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ordering.orders WHERE customer_id LIKE 'shutdown-%'`,
+      );
+      await check.end();
+      expect(Number(rows[0]!.n)).toBe(12);
+    });
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not met in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout, line by line. */
+  stdout: string[];
+  stderr: string[];
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs an app's main.ts as its own process (compiled on the fly by @swc-node/register), with
+ * only the environment given: what `npm start` does, without the build step. For tests of
+ * process-level behaviour: startup, signals, the embedded database.
+ */
+export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const collect = (into: string[]) => {
+    let pending = '';
+    return (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      into.push(...lines);
+    };
+  };
+  child.stdout.on('data', collect(stdout));
+  child.stderr.on('data', collect(stderr));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    url: `http://127.0.0.1:${env.PORT ?? '3000'}`,
+    child,
+    stdout,
+    stderr,
+    exited,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Starts the api and waits until it answers /health/live. */
+export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<AppProcess> {
+  const port = String(await freePort());
+  const app = spawnApp('api', { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info', ...env });
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void app.exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new Error(
+        `api exited with ${exitCode} before it was ready:\n${app.stderr.join('\n')}\n${app.stdout.slice(-20).join('\n')}`,
+      );
+    }
+    try {
+      if ((await fetch(`${app.url}/health/live`)).ok) {
+        return app;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await app.stop('SIGKILL');
+  throw new Error(`api did not become ready within ${timeoutMs} ms:\n${app.stdout.slice(-20).join('\n')}`);
+}
