@@ -16,22 +16,11 @@ const isServerError = (error: unknown): error is ServerError => {
   return error instanceof Error && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 };
 
-const serverErrorTypes: Record<string, { slug: string; title: string; detail: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    slug: 'payload-too-large',
-    title: 'Payload too large',
-    detail: 'The body is larger than this server accepts.',
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    slug: 'unsupported-media-type',
-    title: 'Unsupported media type',
-    detail: 'Send the body as application/json.',
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    slug: 'malformed-request',
-    title: 'Malformed request',
-    detail: 'Content-Length does not match the body.',
-  },
+/** What to tell the client about the server's own refusals; the status decides the type. */
+const serverErrorDetails: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The body is larger than this server accepts.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the body as application/json.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body.',
 };
 
 const statusTitles: Partial<Record<number, { slug: string; title: string }>> = {
@@ -85,12 +74,12 @@ export function toProblem(error: unknown): ProblemDetails {
     };
   }
   if (error instanceof ResourceNotFound) {
-    return { ...fromStatus(HttpStatus.NOT_FOUND, error.message), title: `${error.resource} not found` };
+    return fromStatus(HttpStatus.NOT_FOUND, error.message);
   }
   if (error instanceof StateConflict) {
     return {
       type: problemType(error.reason),
-      title: sentenceCase(error.reason.replace(/-./g, (m) => m[1]!.toUpperCase())),
+      title: sentenceCase(error.reason),
       status: HttpStatus.CONFLICT,
       detail: error.message,
     };
@@ -100,10 +89,7 @@ export function toProblem(error: unknown): ProblemDetails {
     return fromStatus(status, status < 500 ? error.message : undefined);
   }
   if (isServerError(error)) {
-    const known = error.code ? serverErrorTypes[error.code] : undefined;
-    return known
-      ? { type: problemType(known.slug), title: known.title, status: error.statusCode, detail: known.detail }
-      : fromStatus(error.statusCode);
+    return fromStatus(error.statusCode, error.code ? serverErrorDetails[error.code] : undefined);
   }
   return {
     type: problemType('internal-error'),
