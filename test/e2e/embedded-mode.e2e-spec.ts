@@ -9,15 +9,17 @@ import { startApiProcess } from '../support/app-process';
  */
 describe('Embedded mode (no DATABASE_URL)', () => {
   const order = { customerId: 'embedded-customer', items: [{ sku: 'COF-KENYA-250G', quantity: 2 }] };
+  const placeOrder = (url: string) =>
+    fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(order),
+    });
 
   it('places and reads an order on an in-memory database', async () => {
     const app = await startApiProcess({ PGLITE_DATA_DIR: 'memory://' });
     try {
-      const placed = await fetch(`${app.url}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(order),
-      });
+      const placed = await placeOrder(app.url);
       expect(placed.status).toBe(201);
       const body = (await placed.json()) as { id: string; totalMinor: number; status: string };
       expect(body).toMatchObject({ status: 'PENDING', totalMinor: 2 * 1390, currency: 'EUR' });
@@ -42,11 +44,7 @@ describe('Embedded mode (no DATABASE_URL)', () => {
       const first = await startApiProcess({ PGLITE_DATA_DIR: dataDir });
       let id: string;
       try {
-        const placed = await fetch(`${first.url}/orders`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(order),
-        });
+        const placed = await placeOrder(first.url);
         expect(placed.status).toBe(201);
         id = ((await placed.json()) as { id: string }).id;
       } finally {

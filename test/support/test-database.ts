@@ -24,8 +24,11 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+export const TEST_DATABASE_PREFIX = 'nest_modulith_test_';
+
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `nest_modulith_test_${randomBytes(6).toString('hex')}`;
+  // The creation time in the name lets a later run tell abandoned databases from another run's.
+  const name = `${TEST_DATABASE_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;

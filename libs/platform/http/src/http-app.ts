@@ -43,9 +43,8 @@ export async function createHttpApp(
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Body parsing and limits fail before any Nest route runs: answer those in the same format.
+  // Body errors (size, type, syntax) reach ProblemDetailsFilter through Nest's exception layer.
   acceptJsonBodiesOnly(fastify);
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   // Once shutdown starts, responses close their connection: keep-alive clients would otherwise
   // hold the server open until their idle timeout, past the grace period.
   let draining = false;

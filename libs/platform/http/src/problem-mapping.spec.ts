@@ -43,11 +43,11 @@ describe('toProblem', () => {
 
   it('maps body errors and the server’s own refusals by status', () => {
     expect(toProblem(new MalformedBody('forbidden-property', 'no')).type).toBe('/problems/forbidden-property');
-    const tooLarge = Object.assign(new Error('Request body is too large'), {
-      statusCode: 413,
-      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    const tooLong = Object.assign(new Error("'/x' is exceeding the max param length"), {
+      statusCode: 414,
+      code: 'FST_ERR_MAX_PARAM_LENGTH',
     });
-    expect(toProblem(tooLarge)).toMatchObject({ type: '/problems/payload-too-large', status: 413 });
+    expect(toProblem(tooLong)).toEqual({ type: '/problems/uri-too-long', title: 'URI too long', status: 414 });
     expect(toProblem(new BadRequestException('bad')).status).toBe(400);
   });
 

@@ -4,23 +4,15 @@ import { kebabCase, problemType, sentenceCase, type ProblemDetails } from './pro
 import { MalformedBody } from './json-body';
 import { RequestValidationFailed } from './request-validation';
 
-/** Errors raised by the HTTP server itself (limits, content types) carry a 4xx status and a code. */
+/** Errors the router raises before Nest sees the request (bad URL, over-long parameter) carry a 4xx status. */
 interface ServerError {
   statusCode: number;
-  code?: string;
   message: string;
 }
 
 const isServerError = (error: unknown): error is ServerError => {
   const statusCode = (error as Partial<ServerError> | null)?.statusCode;
   return error instanceof Error && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
-};
-
-/** What to tell the client about the server's own refusals; the status decides the type. */
-const serverErrorDetails: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The body is larger than this server accepts.',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the body as application/json.',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body.',
 };
 
 const statusTitles: Partial<Record<number, { slug: string; title: string }>> = {
@@ -89,7 +81,7 @@ export function toProblem(error: unknown): ProblemDetails {
     return fromStatus(status, status < 500 ? error.message : undefined);
   }
   if (isServerError(error)) {
-    return fromStatus(error.statusCode, error.code ? serverErrorDetails[error.code] : undefined);
+    return fromStatus(error.statusCode);
   }
   return {
     type: problemType('internal-error'),
