@@ -31,11 +31,11 @@ for (const [location, entry] of Object.entries(lock.packages)) {
           cpu: [match[2]],
           ...(match[3] && /gnu|musl/.test(match[3]) ? { libc: [match[3].startsWith('musl') ? 'musl' : 'glibc'] } : {}),
         };
+    // npm writes an entry's keys as version first, then alphabetically; so does this.
+    const fields = { ...(entry.dev ? { dev: true } : {}), optional: true, ...target };
     lock.packages[`node_modules/${name}`] = {
       version,
-      ...(entry.dev ? { dev: true } : {}),
-      optional: true,
-      ...target,
+      ...Object.fromEntries(Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))),
     };
     added += 1;
   }

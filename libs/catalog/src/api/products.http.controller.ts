@@ -9,6 +9,7 @@ import { ListProductsQuery as ListProducts } from '../application/list-products/
 import type { ProductView } from '../application/product.view';
 import {
   ChangeProductDetailsRequest,
+  DEFAULT_PAGE_SIZE,
   encodeCursor,
   ListProductsQuery,
   MAX_PAGE_SIZE,
@@ -30,7 +31,7 @@ export class ProductsHttpController {
   @ApiQuery({
     name: 'limit',
     required: false,
-    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
   })
   @ApiQuery({
     name: 'cursor',
