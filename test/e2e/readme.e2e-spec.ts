@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { type AppProcess, startApiProcess } from '../support/app-process';
+
+/** The README promises curl examples that work as written: this runs them against the embedded mode. */
+describe('README quick start', () => {
+  let app: AppProcess;
+  let workDir: string;
+
+  beforeAll(async () => {
+    app = await startApiProcess({ PGLITE_DATA_DIR: 'memory://' });
+    workDir = mkdtempSync(path.join(tmpdir(), 'nest-modulith-readme-'));
+  });
+  afterAll(async () => {
+    await app.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('runs the "Try it" block as written', async () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const block = /Try it[^\n]*\n\n```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+
+    const script = `set -euo pipefail\n${block!.replaceAll('http://localhost:3000', app.url)}`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+      cwd: workDir,
+      env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    });
+    const answers = stdout
+      .split(/\n|(?<=\})(?=\{)/)
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    const [page, product, placed, replayed, read, problem, changed, ready] = answers;
+    expect((page!.items as unknown[]).length).toBe(5);
+    expect(product).toMatchObject({ sku: 'TEA-SENCHA-100G', priceMinor: 850 });
+    expect(placed).toMatchObject({ status: 'PENDING', totalMinor: 2 * 850 + 1590 });
+    expect(replayed).toEqual(placed);
+    expect(read).toEqual(placed);
+    expect(problem).toMatchObject({ status: 400, type: '/problems/validation-failed' });
+    expect(changed).toMatchObject({ sku: 'TEA-SENCHA-100G', priceMinor: 900 });
+    expect(ready).toMatchObject({ status: 'ok' });
+    expect(answers).toHaveLength(8);
+  });
+});
