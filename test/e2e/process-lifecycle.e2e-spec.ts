@@ -46,6 +46,12 @@ describe('The api process', () => {
       expect(() => app.stdout.filter(Boolean).map((line) => JSON.parse(line))).not.toThrow();
     });
 
+    it('runs the worker deployable: it starts, and stops on SIGTERM with exit 0', async () => {
+      const worker = spawnApp('worker', { DATABASE_URL: database.url });
+      await waitFor(async () => worker.stdout.some((line) => line.includes('Worker started')), 30_000);
+      expect(await worker.stop()).toBe(0);
+    });
+
     it('finishes in-flight requests on SIGTERM, refuses new ones, and exits 0', async () => {
       const app = await startApiProcess({
         DATABASE_URL: database.url,
