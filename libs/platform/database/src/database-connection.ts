@@ -22,6 +22,13 @@ export abstract class DatabaseConnection {
   abstract prismaAdapter(): PrismaPg | PrismaPGlite;
   /** Runs `work` on one session held for its duration (needed for session-level advisory locks). */
   abstract withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. On the
+   * embedded database nothing else runs on the connection meanwhile.
+   */
+  abstract withTransaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for each NOTIFY on `channel` until the returned function is called. */
+  abstract listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
 
   async ping(): Promise<void> {

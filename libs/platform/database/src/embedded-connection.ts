@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { DatabaseConnection, type SqlRow, type SqlSession } from './database-connection';
 
@@ -32,13 +32,20 @@ export class EmbeddedConnection extends DatabaseConnection {
   }
 
   async withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
-    return work({
-      query: async <Row extends SqlRow>(sql: string, params?: unknown[]) =>
-        (await this.db.query<Row>(sql, params)).rows,
-      executeScript: async (script: string) => {
-        await this.db.exec(script);
-      },
-    });
+    return work(sessionOf(this.db));
+  }
+
+  async withTransaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(sessionOf(tx)));
+  }
+
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const unlisten = await this.db.listen(channel, onNotify);
+    return async () => {
+      if (!this.db.closed) {
+        await unlisten();
+      }
+    };
   }
 
   async close(): Promise<void> {
@@ -46,4 +53,13 @@ export class EmbeddedConnection extends DatabaseConnection {
       await this.db.close();
     }
   }
+}
+
+function sessionOf(db: PGlite | Transaction): SqlSession {
+  return {
+    query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => (await db.query<Row>(sql, params)).rows,
+    executeScript: async (script: string) => {
+      await db.exec(script);
+    },
+  };
 }

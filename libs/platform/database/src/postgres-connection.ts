@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { DatabaseConnection, type SqlRow, type SqlSession } from './database-connection';
 
 export class PostgresConnection extends DatabaseConnection {
@@ -32,19 +32,55 @@ export class PostgresConnection extends DatabaseConnection {
   async withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      return await work({
-        query: async <Row extends SqlRow>(sql: string, params?: unknown[]) =>
-          (await client.query<Row>(sql, params)).rows,
-        executeScript: async (script: string) => {
-          await client.query(script);
-        },
-      });
+      return await work(sessionOf(client));
     } finally {
       client.release();
     }
   }
 
+  async withTransaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.withSession(async (session) => {
+      await session.query('BEGIN');
+      try {
+        const result = await work(session);
+        await session.query('COMMIT');
+        return result;
+      } catch (error) {
+        await session.query('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * LISTEN needs a connection of its own for as long as it listens: it is taken from outside the
+   * pool so that listeners never starve the queries.
+   */
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const client = new Client(this.pool.options);
+    client.on('error', () => undefined);
+    await client.connect();
+    client.on('notification', (message) => {
+      if (message.channel === channel) {
+        onNotify();
+      }
+    });
+    await client.query(`LISTEN "${channel}"`);
+    return async () => {
+      await client.end();
+    };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+function sessionOf(client: PoolClient): SqlSession {
+  return {
+    query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => (await client.query<Row>(sql, params)).rows,
+    executeScript: async (script: string) => {
+      await client.query(script);
+    },
+  };
 }

@@ -1,0 +1,22 @@
+export {
+  MessageBroker,
+  type BrokerMessage,
+  type DeliveredMessage,
+  type MessageHandler,
+  type ConsumerOptions,
+  type RunningConsumer,
+} from './broker';
+export { InProcessBroker } from './in-process-broker';
+export { retryDelayMs } from './backoff';
+export {
+  type IntegrationEvent,
+  type EventContract,
+  type EventData,
+  defineEvent,
+  createEvent,
+  parsePayload,
+  toBrokerMessage,
+  fromBrokerMessage,
+  EventPayloadInvalid,
+  MalformedMessage,
+} from './integration-event';

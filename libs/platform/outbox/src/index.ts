@@ -1,0 +1,9 @@
+export { outboxTable, outboxInsertSql, outboxInsertParams, recordInOutbox } from './outbox-record';
+export {
+  OutboxRelay,
+  purgePublished,
+  type OutboxRelayOptions,
+  type OutboxRelayLog,
+  type RelayCounters,
+} from './outbox-relay';
+export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';

@@ -1,0 +1,306 @@
+import type { DatabaseConnection, SqlRow } from '@platform/database';
+import { type IntegrationEvent, type MessageBroker, retryDelayMs, toBrokerMessage } from '@platform/messaging';
+import { outboxTable } from './outbox-record';
+
+export interface OutboxRelayOptions {
+  /** The module schema whose `outbox` table this relay drains. */
+  schema: string;
+  /** Identifies this relay in leases (host and pid make a good one). */
+  relayId: string;
+  batchSize: number;
+  /** How long a claimed batch belongs to this relay; after that, another relay may take it. */
+  leaseMs: number;
+  /** Failed publishes before a message is dead-lettered. */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** How often to look for work when no NOTIFY arrives (retries coming due, missed notifications). */
+  pollIntervalMs: number;
+  /** Published rows are deleted after this long. */
+  retentionMs: number;
+  purgeIntervalMs: number;
+}
+
+export interface OutboxRelayLog {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RelayCounters {
+  published: number;
+  failedAttempts: number;
+  deadLettered: number;
+  purged: number;
+}
+
+interface ClaimedRow extends SqlRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  source: string;
+  subject: string;
+  occurred_at: Date | string;
+  traceparent: string | null;
+  payload: unknown;
+  attempts: number;
+}
+
+/**
+ * Moves events from a module's outbox to the broker. Any number of relays can run over one
+ * outbox; together they guarantee:
+ *
+ * - every committed event is published at least once (a crash before marking it published
+ *   means it is published again once the lease ends; consumers deduplicate by event id);
+ * - one subject's (aggregate's) events are published in the order they were recorded: a relay
+ *   only claims an event when no earlier event of the same subject is still pending elsewhere
+ *   (leased by another relay, waiting for a retry, or not yet safely visible);
+ * - nothing is skipped because of commit order: an event is claimed only once every transaction
+ *   older than it has ended (`txid < pg_snapshot_xmin`), so an event whose transaction commits
+ *   late can never be overtaken by a later event of its subject;
+ * - a message that keeps failing is retried with backoff and then dead-lettered, without
+ *   holding up other subjects.
+ */
+export class OutboxRelay {
+  readonly counters: RelayCounters = { published: 0, failedAttempts: 0, deadLettered: 0, purged: 0 };
+  private readonly table: string;
+  private running = false;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+  private loop: Promise<void> | null = null;
+  private stopListening: (() => Promise<void>) | null = null;
+  private lastPurge = 0;
+
+  constructor(
+    private readonly database: DatabaseConnection,
+    private readonly broker: MessageBroker,
+    private readonly options: OutboxRelayOptions,
+    private readonly logger: OutboxRelayLog,
+  ) {
+    this.table = outboxTable(options.schema);
+  }
+
+  /** The NOTIFY channel the outbox's insert trigger signals. */
+  static channel(schema: string): string {
+    return `${schema}_outbox`;
+  }
+
+  /**
+   * Claims one batch, publishes it and records the outcome. Returns how many events it claimed.
+   * The loop calls it until there is nothing left; tests call it to step through.
+   */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim();
+    if (claimed.length > 0) {
+      await this.publish(claimed);
+    }
+    return claimed.length;
+  }
+
+  /** Starts draining: now, on every NOTIFY from the outbox, and every pollIntervalMs. */
+  async start(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    this.stopListening = await this.database.listen(OutboxRelay.channel(this.options.schema), () => this.wake());
+    this.loop = this.drain();
+  }
+
+  /** Stops after the batch in flight; its events are marked before this resolves. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.stopListening?.();
+    this.loop = null;
+    this.stopListening = null;
+  }
+
+  private wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.running) {
+      try {
+        this.pendingWake = false;
+        while (this.running && (await this.runOnce()) > 0) {
+          // keep going while there is work
+        }
+        await this.purgeIfDue();
+      } catch (error) {
+        this.logger.error(`Outbox relay ${this.options.schema}: ${(error as Error).message}`);
+      }
+      if (this.running && !this.pendingWake) {
+        await new Promise<void>((resume) => {
+          const timer = setTimeout(resume, this.options.pollIntervalMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resume();
+          };
+        });
+        this.wakeUp = null;
+      }
+    }
+  }
+
+  private claim(): Promise<ClaimedRow[]> {
+    const t = this.table;
+    return this.database.withTransaction(async (session) => {
+      // Claims are serialised per outbox (a few milliseconds each): two relays deciding at the
+      // same time could otherwise both take events of one subject.
+      await session.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`outbox-claim:${this.options.schema}`]);
+      return session.query<ClaimedRow>(
+        `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+         candidates AS (
+           SELECT c.id FROM ${t} c, horizon
+           WHERE c.status = 'PENDING'
+             AND c.next_attempt_at <= now()
+             AND (c.leased_until IS NULL OR c.leased_until <= now())
+             AND c.txid < horizon.xmin
+             AND NOT EXISTS (
+               SELECT 1 FROM ${t} e
+               WHERE e.subject = c.subject AND e.status = 'PENDING' AND e.id < c.id
+                 AND (e.leased_until > now() OR e.next_attempt_at > now() OR e.txid >= horizon.xmin)
+             )
+           ORDER BY c.id
+           LIMIT $1
+           FOR UPDATE OF c SKIP LOCKED
+         )
+         UPDATE ${t} o
+         SET leased_until = now() + make_interval(secs => $2::double precision / 1000), leased_by = $3
+         FROM candidates
+         WHERE o.id = candidates.id
+         RETURNING o.id::text AS id, o.event_id::text AS event_id, o.event_type, o.source, o.subject,
+                   o.occurred_at, o.traceparent, o.payload, o.attempts`,
+        [this.options.batchSize, this.options.leaseMs, this.options.relayId],
+      );
+    });
+  }
+
+  private async publish(rows: ClaimedRow[]): Promise<void> {
+    const ordered = [...rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    try {
+      await this.broker.publish(ordered.map((row) => toBrokerMessage(toEvent(row))));
+      await this.markPublished(ordered.map((row) => row.id));
+      return;
+    } catch (error) {
+      this.logger.warn(
+        `Outbox relay ${this.options.schema}: a batch of ${ordered.length} failed (${(error as Error).message}); publishing one by one`,
+      );
+    }
+    // One by one, to find the messages that fail; a subject stops at its first failure so that
+    // its later events are not published before it.
+    const failedSubjects = new Set<string>();
+    for (const row of ordered) {
+      if (failedSubjects.has(row.subject)) {
+        await this.release(row.id);
+        continue;
+      }
+      try {
+        await this.broker.publish([toBrokerMessage(toEvent(row))]);
+        await this.markPublished([row.id]);
+      } catch (error) {
+        failedSubjects.add(row.subject);
+        await this.recordFailure(row, error as Error);
+      }
+    }
+  }
+
+  private async markPublished(ids: string[]): Promise<void> {
+    // Only rows still leased by this relay: if the lease ran out meanwhile, another relay owns them.
+    await this.database.withSession((session) =>
+      session.query(
+        `UPDATE ${this.table}
+         SET status = 'PUBLISHED', published_at = now(), leased_until = NULL, leased_by = NULL
+         WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND status = 'PENDING'`,
+        [ids, this.options.relayId],
+      ),
+    );
+    this.counters.published += ids.length;
+  }
+
+  private async release(id: string): Promise<void> {
+    await this.database.withSession((session) =>
+      session.query(`UPDATE ${this.table} SET leased_until = NULL, leased_by = NULL WHERE id = $1 AND leased_by = $2`, [
+        id,
+        this.options.relayId,
+      ]),
+    );
+  }
+
+  private async recordFailure(row: ClaimedRow, error: Error): Promise<void> {
+    const attempts = row.attempts + 1;
+    const dead = attempts >= this.options.maxAttempts;
+    const delayMs = retryDelayMs(attempts, this.options.backoffBaseMs, this.options.backoffCapMs);
+    await this.database.withSession((session) =>
+      session.query(
+        `UPDATE ${this.table}
+         SET attempts = $2, last_error = left($3, 2000), status = $4,
+             next_attempt_at = now() + make_interval(secs => $5::double precision / 1000),
+             leased_until = NULL, leased_by = NULL
+         WHERE id = $1 AND leased_by = $6`,
+        [row.id, attempts, error.message, dead ? 'DEAD' : 'PENDING', delayMs, this.options.relayId],
+      ),
+    );
+    this.counters.failedAttempts += 1;
+    if (dead) {
+      this.counters.deadLettered += 1;
+      this.logger.error(
+        `Outbox ${this.options.schema}: event ${row.event_id} (${row.event_type}) dead-lettered after ${attempts} attempts: ${error.message}`,
+      );
+    }
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    if (Date.now() - this.lastPurge < this.options.purgeIntervalMs) {
+      return;
+    }
+    this.lastPurge = Date.now();
+    this.counters.purged += await purgePublished(this.database, this.options.schema, this.options.retentionMs);
+  }
+}
+
+/** Deletes published events older than the retention, in chunks that keep locks short. */
+export async function purgePublished(
+  database: DatabaseConnection,
+  schema: string,
+  retentionMs: number,
+): Promise<number> {
+  const table = outboxTable(schema);
+  let total = 0;
+  for (;;) {
+    const deleted = await database.withSession((session) =>
+      session.query<{ n: number }>(
+        `WITH old AS (
+           SELECT id FROM ${table}
+           WHERE status = 'PUBLISHED' AND published_at < now() - make_interval(secs => $1::double precision / 1000)
+           LIMIT 5000
+         ), gone AS (DELETE FROM ${table} o USING old WHERE o.id = old.id RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [retentionMs],
+      ),
+    );
+    const n = deleted[0]?.n ?? 0;
+    total += n;
+    if (n < 5000) {
+      return total;
+    }
+  }
+}
+
+function toEvent(row: ClaimedRow): IntegrationEvent {
+  return {
+    specversion: '1.0',
+    id: row.event_id,
+    source: row.source,
+    type: row.event_type,
+    subject: row.subject,
+    time: new Date(row.occurred_at).toISOString(),
+    datacontenttype: 'application/json',
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    data: row.payload,
+  };
+}

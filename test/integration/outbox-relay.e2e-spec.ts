@@ -1,0 +1,323 @@
+import path from 'node:path';
+import { applyMigrations, type DatabaseConnection, PostgresConnection } from '@platform/database';
+import {
+  type BrokerMessage,
+  createEvent,
+  defineEvent,
+  type DeliveredMessage,
+  fromBrokerMessage,
+  InProcessBroker,
+  MessageBroker,
+  type RunningConsumer,
+} from '@platform/messaging';
+import {
+  listDeadLetters,
+  OutboxRelay,
+  type OutboxRelayOptions,
+  purgePublished,
+  recordInOutbox,
+  replayDeadLetters,
+} from '@platform/outbox';
+import { z } from 'zod';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
+
+const Happened = defineEvent(
+  'ordering.something-happened.v1',
+  z.object({ seq: z.int(), poison: z.boolean().optional() }),
+);
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+function relayOptions(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelayOptions {
+  return {
+    schema: 'ordering',
+    relayId: `relay-${Math.random().toString(36).slice(2, 8)}`,
+    batchSize: 100,
+    leaseMs: 30_000,
+    maxAttempts: 3,
+    backoffBaseMs: 1,
+    backoffCapMs: 5,
+    pollIntervalMs: 50,
+    retentionMs: 7 * 24 * 3600_000,
+    purgeIntervalMs: 3600_000,
+    ...overrides,
+  };
+}
+
+const event = (subject: string, seq: number, extra: { poison?: boolean } = {}) =>
+  createEvent(Happened, subject, { seq, ...extra }, { source: '/modules/ordering' });
+
+/** A broker that lets a test decide what fails, on top of the real in-process one. */
+class ScriptedBroker extends MessageBroker {
+  readonly name = 'scripted';
+  rejectPoison = true;
+  hangForever = false;
+  /** Random publish latency, so that concurrent relays interleave as they would over a network. */
+  jitterMs = 0;
+
+  constructor(readonly inner: InProcessBroker) {
+    super();
+  }
+  ensureTopics(topics: readonly string[]) {
+    return this.inner.ensureTopics(topics);
+  }
+  async publish(messages: readonly BrokerMessage[]): Promise<void> {
+    if (this.jitterMs > 0) {
+      await sleep(Math.random() * this.jitterMs);
+    }
+    if (this.rejectPoison && messages.some((message) => message.value.includes('"poison":true'))) {
+      throw new Error('message too large');
+    }
+    await this.inner.publish(messages);
+    if (this.hangForever) {
+      await new Promise(() => undefined);
+    }
+  }
+
+  consume(options: Parameters<MessageBroker['consume']>[0]) {
+    return this.inner.consume(options);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe('Outbox relay (PostgreSQL, in-process broker)', () => {
+  let database: TestDatabase;
+  let connection: DatabaseConnection;
+  let broker: InProcessBroker;
+  let consumer: RunningConsumer;
+  let received: { seq: number; subject: string; id: string }[];
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    connection = PostgresConnection.open(database.url, 12, 'outbox-test');
+    await applyMigrations(connection, path.resolve('prisma'), { log: () => undefined });
+    broker = new InProcessBroker();
+    received = [];
+    consumer = await broker.consume({
+      group: 'test',
+      topics: [Happened.type],
+      handler: async (message: DeliveredMessage) => {
+        const delivered = fromBrokerMessage(message);
+        received.push({ seq: (delivered.data as { seq: number }).seq, subject: delivered.subject, id: delivered.id });
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await consumer.stop();
+    await connection.close();
+    await database.drop();
+  });
+
+  const record = (...events: ReturnType<typeof event>[]) =>
+    connection.withTransaction((session) => recordInOutbox(session, 'ordering', events));
+  const statuses = async () =>
+    (
+      await queryDatabase<{ status: string; n: string }>(
+        database.url,
+        'SELECT status, count(*) AS n FROM ordering.outbox GROUP BY status',
+      )
+    ).reduce<Record<string, number>>((all, row) => ({ ...all, [row.status]: Number(row.n) }), {});
+
+  it('publishes an event committed before any relay ran (a crash between commit and publish)', async () => {
+    await record(event('order-1', 1));
+    const relay = new OutboxRelay(connection, broker, relayOptions(), quiet);
+    await drainUntil(relay, () => received.length === 1);
+    expect(await statuses()).toEqual({ PUBLISHED: 1 });
+  });
+
+  it('publishes nothing of a rolled-back transaction', async () => {
+    await expect(
+      connection.withTransaction(async (session) => {
+        await recordInOutbox(session, 'ordering', [event('order-1', 1)]);
+        throw new Error('business rule broken after the event was recorded');
+      }),
+    ).rejects.toThrow('business rule broken');
+    expect(await new OutboxRelay(connection, broker, relayOptions(), quiet).runOnce()).toBe(0);
+    expect(await statuses()).toEqual({});
+  });
+
+  it('does not let a later event overtake one whose transaction commits after it (commit order ≠ id order)', async () => {
+    const slow = PostgresConnection.open(database.url, 1, 'slow-writer');
+    const relay = new OutboxRelay(connection, broker, relayOptions(), quiet);
+    try {
+      let releaseSlow!: () => void;
+      const slowCommitted = slow.withTransaction(async (session) => {
+        await recordInOutbox(session, 'ordering', [event('order-1', 1)]); // lower id
+        await new Promise<void>((resolve) => (releaseSlow = resolve));
+      });
+      await waitFor(
+        async () =>
+          Number(
+            (
+              await queryDatabase<{ n: string }>(
+                database.url,
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'idle in transaction'",
+              )
+            )[0]!.n,
+          ) > 0,
+      );
+      await record(event('order-1', 2), event('order-2', 1)); // higher ids, committed first
+
+      expect(await relay.runOnce()).toBe(0);
+
+      releaseSlow();
+      await slowCommitted;
+      await drainUntil(relay, () => received.length === 3);
+      expect(received.filter((r) => r.subject === 'order-1').map((r) => r.seq)).toEqual([1, 2]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('lets 4 relays deliver 10,000 events of 500 aggregates, each once and in order per aggregate', async () => {
+    // Subjects in a shuffled order, so that one subject's events sit close together, in the same
+    // or neighbouring batches, where concurrent relays could overtake each other.
+    const next = new Map<string, number>();
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let chunk = 0; chunk < 10; chunk += 1) {
+      const events = [];
+      for (let i = 0; i < 1000; i += 1) {
+        const subject = `order-${Math.floor(random() * 500)}`;
+        const seq = next.get(subject) ?? 0;
+        next.set(subject, seq + 1);
+        events.push(event(subject, seq));
+      }
+      await record(...events);
+    }
+    const jittery = new ScriptedBroker(broker);
+    jittery.jitterMs = 5;
+    const relays = Array.from(
+      { length: 4 },
+      () => new OutboxRelay(connection, jittery, relayOptions({ batchSize: 50 }), quiet),
+    );
+    await Promise.all(relays.map((relay) => relay.start()));
+    try {
+      await waitFor(() => received.length >= 10_000, 60_000);
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+    }
+    expect(received).toHaveLength(10_000);
+    expect(new Set(received.map((r) => r.id)).size).toBe(10_000);
+    const bySubject = new Map<string, number[]>();
+    for (const r of received) {
+      bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r.seq]);
+    }
+    expect(bySubject.size).toBe(next.size);
+    for (const [subject, seqs] of bySubject) {
+      expect(seqs).toEqual(Array.from({ length: next.get(subject)! }, (_, i) => i));
+    }
+    expect(relays.filter((relay) => relay.counters.published > 0).length).toBeGreaterThan(1);
+    expect(await statuses()).toEqual({ PUBLISHED: 10_000 });
+  }, 90_000);
+
+  it('lets another relay deliver the batch of a relay that died holding its lease (delivered twice)', async () => {
+    await record(event('order-1', 1), event('order-1', 2));
+    const hanging = new ScriptedBroker(broker);
+    hanging.hangForever = true; // accepts, then the relay "dies" before marking anything
+    void drainUntil(new OutboxRelay(connection, hanging, relayOptions({ leaseMs: 300 }), quiet), () => false).catch(
+      () => undefined,
+    );
+    await waitFor(() => received.length === 2);
+
+    const survivor = new OutboxRelay(connection, broker, relayOptions({ leaseMs: 300 }), quiet);
+    expect(await survivor.runOnce()).toBe(0); // still leased by the dead relay
+    await sleep(350);
+    await drainUntil(survivor, () => received.length === 4);
+    expect(received.map((r) => r.seq)).toEqual([1, 2, 1, 2]);
+    expect(await statuses()).toEqual({ PUBLISHED: 2 });
+  });
+
+  it('retries a poison message, dead-letters it, keeps the others flowing, and replays it', async () => {
+    const scripted = new ScriptedBroker(broker);
+    await record(event('order-1', 1), event('order-1', 2, { poison: true }), event('order-1', 3), event('order-2', 1));
+    const relay = new OutboxRelay(connection, scripted, relayOptions({ maxAttempts: 3 }), quiet);
+    await relay.start();
+    try {
+      await waitFor(async () => (await statuses()).DEAD === 1);
+      await waitFor(() => received.length === 3);
+      expect(received.map((r) => `${r.subject}#${r.seq}`).sort()).toEqual(['order-1#1', 'order-1#3', 'order-2#1']);
+      expect(relay.counters).toMatchObject({ failedAttempts: 3, deadLettered: 1 });
+      const [dead] = await listDeadLetters(connection, 'ordering');
+      expect(dead).toMatchObject({
+        eventType: Happened.type,
+        subject: 'order-1',
+        attempts: 3,
+        lastError: 'message too large',
+      });
+
+      scripted.rejectPoison = false;
+      expect(await replayDeadLetters(connection, 'ordering', [dead!.eventId])).toBe(1);
+      await waitFor(() => received.length === 4);
+      expect(received[3]).toMatchObject({ subject: 'order-1', seq: 2, id: dead!.eventId });
+      expect(await statuses()).toEqual({ PUBLISHED: 4 });
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('holds back a subject’s later events while an earlier one waits for its retry', async () => {
+    const scripted = new ScriptedBroker(broker);
+    await record(event('order-1', 1, { poison: true }), event('order-1', 2));
+    const relay = new OutboxRelay(
+      connection,
+      scripted,
+      relayOptions({ maxAttempts: 10, backoffBaseMs: 60_000, backoffCapMs: 60_000 }),
+      quiet,
+    );
+    await drainUntil(relay, () => relay.counters.failedAttempts === 1);
+    await relay.runOnce();
+    expect(relay.counters.failedAttempts).toBe(1);
+    expect(received).toEqual([]);
+    expect(await statuses()).toEqual({ PENDING: 2 });
+  });
+
+  it('wakes on NOTIFY rather than waiting for its poll', async () => {
+    const relay = new OutboxRelay(connection, broker, relayOptions({ pollIntervalMs: 600_000 }), quiet);
+    await relay.start();
+    try {
+      await sleep(100);
+      await record(event('order-1', 1));
+      await waitFor(() => received.length === 1, 5_000);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('purges published events older than the retention and keeps the rest', async () => {
+    await record(event('order-1', 1), event('order-2', 1), event('order-3', 1));
+    await drainUntil(new OutboxRelay(connection, broker, relayOptions(), quiet), () => received.length === 3);
+    await queryDatabase(
+      database.url,
+      "UPDATE ordering.outbox SET published_at = now() - interval '8 days' WHERE subject <> 'order-3'",
+    );
+    await record(event('order-4', 1));
+    expect(await purgePublished(connection, 'ordering', 7 * 24 * 3600_000)).toBe(2);
+    expect(await statuses()).toEqual({ PUBLISHED: 1, PENDING: 1 });
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Steps a relay until `done`. An event becomes claimable only once every older writing transaction
+ * in the whole PostgreSQL cluster has ended, so a suite running in parallel can delay it briefly.
+ */
+async function drainUntil(relay: OutboxRelay, done: () => boolean): Promise<void> {
+  await waitFor(async () => {
+    await relay.runOnce();
+    return done();
+  });
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await sleep(20);
+  }
+}
