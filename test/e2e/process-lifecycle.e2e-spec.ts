@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { spawnApp, startApiProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 const order = (customerId: string) => ({ customerId, items: [{ sku: 'TEA-ASSAM-250G', quantity: 1 }] });
 
@@ -100,13 +101,3 @@ describe('The api process', () => {
     });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not met in time');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

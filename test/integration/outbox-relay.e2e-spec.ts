@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { applyMigrations, type DatabaseConnection, PostgresConnection } from '@platform/database';
+import {
+  applyMigrations,
+  type DatabaseConnection,
+  EmbeddedConnection,
+  IN_MEMORY,
+  PostgresConnection,
+} from '@platform/database';
 import {
   type BrokerMessage,
   createEvent,
@@ -20,6 +26,7 @@ import {
 } from '@platform/outbox';
 import { z } from 'zod';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
+import { sleep, waitFor } from '../support/wait-for';
 
 const Happened = defineEvent(
   'ordering.something-happened.v1',
@@ -299,8 +306,6 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
   });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Steps a relay until `done`. An event becomes claimable only once every older writing transaction
  * in the whole PostgreSQL cluster has ended, so a suite running in parallel can delay it briefly.
@@ -312,12 +317,29 @@ async function drainUntil(relay: OutboxRelay, done: () => boolean): Promise<void
   });
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
+describe('Outbox relay (embedded PGlite)', () => {
+  it('relays on the embedded database too, woken by its NOTIFY', async () => {
+    const connection = await EmbeddedConnection.open(IN_MEMORY);
+    const broker = new InProcessBroker();
+    const received: string[] = [];
+    const consumer = await broker.consume({
+      group: 'embedded',
+      topics: [Happened.type],
+      handler: async (message) => {
+        received.push(message.key);
+      },
+    });
+    const relay = new OutboxRelay(connection, broker, relayOptions({ pollIntervalMs: 600_000 }), quiet);
+    try {
+      await applyMigrations(connection, path.resolve('prisma'), { log: () => undefined });
+      await relay.start();
+      await connection.withTransaction((session) => recordInOutbox(session, 'ordering', [event('order-1', 1)]));
+      await waitFor(() => received.length === 1, 5_000);
+      expect(received).toEqual(['order-1']);
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await connection.close();
     }
-    await sleep(20);
-  }
-}
+  });
+});

@@ -8,6 +8,6 @@ import { PlatformModule } from '@platform/defaults';
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ApiModule, imports: [PlatformModule.forRoot(config), CatalogModule, OrderingModule] };
+    return { module: ApiModule, imports: [PlatformModule.forRoot(config, 'api'), CatalogModule, OrderingModule] };
   }
 }

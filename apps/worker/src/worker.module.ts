@@ -1,14 +1,20 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CatalogModule } from '@modulith/catalog';
+import { OrderingModule } from '@modulith/ordering';
 import type { AppConfig } from '@platform/config';
 import { PlatformModule } from '@platform/defaults';
 
 /**
- * The background deployable: the same modules as the api in their non-HTTP roles. It has the
- * platform's defaults now; the outbox relay, event consumers and saga timers join it as they land.
+ * The background deployable: the same modules as the api, in their non-HTTP roles. With Kafka it
+ * relays every module's outbox (and, as they land, runs the event consumers and saga timers);
+ * its controllers are not served.
  */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [PlatformModule.forRoot(config)] };
+    return {
+      module: WorkerModule,
+      imports: [PlatformModule.forRoot(config, 'worker'), CatalogModule, OrderingModule],
+    };
   }
 }

@@ -1,3 +1,4 @@
+import type { IntegrationEvent } from '@platform/messaging';
 import type { Order, UnitPrice } from '../domain/order';
 import type { OrderView } from './order.view';
 
@@ -12,9 +13,12 @@ export type AddOutcome =
   /** The key was used before: for the order `orderId`, by a request with `requestFingerprint`. */
   | { added: false; orderId: string; requestFingerprint: string };
 
-/** Where orders are stored. `add` stores the order and claims the key atomically. */
+/**
+ * Where orders are stored. `add` stores the order, claims the key and records the events in the
+ * outbox atomically: all of it or, when the key was used before, none of it.
+ */
 export abstract class OrderRepository {
-  abstract add(order: Order, claim: IdempotencyClaim | null): Promise<AddOutcome>;
+  abstract add(order: Order, claim: IdempotencyClaim | null, events: readonly IntegrationEvent[]): Promise<AddOutcome>;
   abstract findClaim(key: string): Promise<{ orderId: string; requestFingerprint: string } | null>;
 }
 

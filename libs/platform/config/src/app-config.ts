@@ -10,6 +10,15 @@ export interface AppConfig {
   database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string };
   seedSampleData: boolean;
   log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
+  /** Kafka when KAFKA_BROKERS is set; otherwise the in-process broker (one process only). */
+  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number } | null;
+  outbox: {
+    batchSize: number;
+    leaseMs: number;
+    maxAttempts: number;
+    pollIntervalMs: number;
+    retentionMs: number;
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -52,5 +61,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { ...database, migrateOnStart: e.DATABASE_MIGRATE_ON_START, migrationsDir: e.MIGRATIONS_DIR },
     seedSampleData: e.SEED_SAMPLE_DATA,
     log: { level: e.LOG_LEVEL, httpRequests: e.LOG_HTTP_REQUESTS },
+    kafka: e.KAFKA_BROKERS
+      ? {
+          brokers: e.KAFKA_BROKERS.split(','),
+          clientId: e.KAFKA_CLIENT_ID,
+          partitions: e.KAFKA_TOPIC_PARTITIONS,
+          replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+        }
+      : null,
+    outbox: {
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      leaseMs: e.OUTBOX_LEASE_MS,
+      maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      retentionMs: e.OUTBOX_RETENTION_HOURS * 3600_000,
+    },
   };
 }

@@ -27,6 +27,18 @@ export const environmentSchema = z.object({
   LOG_HTTP_REQUESTS: booleanFlag.default(true),
   HTTP_BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(65536),
   SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('nest-modulith'),
+  KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(6),
+  KAFKA_REPLICATION_FACTOR: integer(1, 10).default(1),
+  OUTBOX_BATCH_SIZE: integer(1, 5000).default(200),
+  OUTBOX_LEASE_MS: integer(1000, 600_000).default(30_000),
+  OUTBOX_MAX_ATTEMPTS: integer(1, 100).default(10),
+  OUTBOX_POLL_INTERVAL_MS: integer(10, 600_000).default(1_000),
+  OUTBOX_RETENTION_HOURS: integer(1, 24 * 365).default(7 * 24),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -1,2 +1,2 @@
-export { PlatformModule } from './platform.module';
+export { PlatformModule, runsMessaging, type ProcessRole } from './platform.module';
 export { closeGracefullyOnSignals } from './graceful-shutdown';

@@ -6,18 +6,40 @@ import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
 import { ProblemDetailsFilter } from '@platform/http';
 import { LoggingModule } from '@platform/logging';
+import { MessagingModule } from '@platform/messaging';
+import { OutboxModule } from '@platform/outbox';
+
+/** What a deployable is for: serving HTTP, or the background work (relays, consumers, timers). */
+export type ProcessRole = 'api' | 'worker';
+
+/**
+ * Where the asynchronous work runs. With Kafka, in the worker: api instances only record events.
+ * With the in-process broker (no KAFKA_BROKERS), messages cannot leave the process, so the api
+ * relays and consumes itself; a worker without Kafka has nothing to do.
+ */
+export function runsMessaging(role: ProcessRole, config: AppConfig): boolean {
+  return role === 'worker' ? config.kafka !== null : config.kafka === null;
+}
 
 /**
  * Service defaults: the one module every deployable imports once. It brings configuration,
- * structured logging, the database, health checks, the CQRS buses and the problem+json error
- * format, so that no bounded context wires any of them itself.
+ * structured logging, the database, the message broker and outbox relays, health checks, the
+ * CQRS buses and the problem+json error format, so that no bounded context wires any of them.
  */
 @Module({})
 export class PlatformModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, role: ProcessRole): DynamicModule {
     return {
       module: PlatformModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, DatabaseModule, HealthModule, CqrsModule.forRoot()],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        MessagingModule,
+        OutboxModule.forRoot(runsMessaging(role, config)),
+        HealthModule,
+        CqrsModule.forRoot(),
+      ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
   }

@@ -7,6 +7,7 @@ export {
   type RunningConsumer,
 } from './broker';
 export { InProcessBroker } from './in-process-broker';
+export { KafkaBroker, type KafkaBrokerOptions, type KafkaLogLevel } from './kafka-broker';
 export { retryDelayMs } from './backoff';
 export {
   type IntegrationEvent,
@@ -20,3 +21,5 @@ export {
   EventPayloadInvalid,
   MalformedMessage,
 } from './integration-event';
+export { currentTraceparent } from './trace-context';
+export { MessagingModule } from './messaging.module';

@@ -7,3 +7,4 @@ export {
   type RelayCounters,
 } from './outbox-relay';
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
+export { OutboxModule, OutboxFeature, OutboxRelays } from './outbox.module';

@@ -6,12 +6,14 @@ import { Order } from '../../domain/order';
 import { type OrderView, toOrderView } from '../order.view';
 import { type IdempotencyClaim, OrderReadModel, OrderRepository, ProductPricing } from '../ports';
 import { type PlacedOrder, PlaceOrderCommand } from './place-order.command';
+import { orderPlaced } from './order-placed.event';
 import { requestFingerprint } from './request-fingerprint';
 
 /**
  * Places an order: prices its lines from the catalog, checks the order's rules, and stores it
- * together with its Idempotency-Key in one statement. Two round trips to the database on the
- * usual path (prices, insert); a repeated key costs one more read.
+ * together with its Idempotency-Key and its OrderPlaced event (in the outbox) in one statement.
+ * Two round trips to the database on the usual path (prices, insert); a repeated key costs one
+ * more read.
  */
 @CommandHandler(PlaceOrderCommand)
 export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
@@ -40,7 +42,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
       throw error;
     }
 
-    const outcome = await this.orders.add(order, claim);
+    const outcome = await this.orders.add(order, claim, [orderPlaced(order)]);
     if (outcome.added) {
       return { order: toOrderView(order), replayed: false };
     }

@@ -1,14 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Order } from '../../domain/order';
+import type { IntegrationEvent } from '@platform/messaging';
+import { outboxInsertParams, outboxInsertSql } from '@platform/outbox';
 import { type AddOutcome, type IdempotencyClaim, OrderRepository } from '../../application/ports';
 import { PrismaClient } from './generated/client';
 
 /*
- * Placing an order is one SQL statement: the order, its lines and, when the client sent an
- * Idempotency-Key, the key's claim. One statement is one round trip and is atomic without an
- * explicit transaction. With a key, the order is inserted only if the key was claimed; a
- * concurrent request holding the same key makes ON CONFLICT wait for it to commit, then do nothing.
+ * Placing an order is one SQL statement: the order, its lines, its events in the outbox and,
+ * when the client sent an Idempotency-Key, the key's claim. One statement is one round trip and
+ * is atomic without an explicit transaction. With a key, the order (and so its lines and events)
+ * is inserted only if the key was claimed; a concurrent request holding the same key makes
+ * ON CONFLICT wait for it to commit, then do nothing.
  */
+const newEvents = (firstParam: number) =>
+  `new_events AS (${outboxInsertSql('ordering', firstParam, 'EXISTS (SELECT 1 FROM new_order)')}),`;
+
 const LINES = `
   new_lines AS (
     INSERT INTO "ordering"."order_lines" (order_id, line_no, sku, quantity, unit_price_minor)
@@ -26,7 +32,7 @@ WITH new_order AS (
   ${INSERT_ORDER}
   VALUES ($1::uuid, $2, $3, $4, $5::bigint, $10::timestamptz, $10::timestamptz)
   RETURNING id
-),${LINES}`;
+), ${newEvents(11)}${LINES}`;
 
 const PLACE_ORDER_WITH_KEY = `
 WITH claim AS (
@@ -38,7 +44,7 @@ WITH claim AS (
   ${INSERT_ORDER}
   SELECT $1::uuid, $2, $3, $4, $5::bigint, $10::timestamptz, $10::timestamptz FROM claim
   RETURNING id
-),${LINES}`;
+), ${newEvents(13)}${LINES}`;
 
 @Injectable()
 export class PrismaOrderRepository extends OrderRepository {
@@ -46,7 +52,7 @@ export class PrismaOrderRepository extends OrderRepository {
     super();
   }
 
-  async add(order: Order, claim: IdempotencyClaim | null): Promise<AddOutcome> {
+  async add(order: Order, claim: IdempotencyClaim | null, events: readonly IntegrationEvent[]): Promise<AddOutcome> {
     const o = order.snapshot();
     const params: unknown[] = [
       o.id,
@@ -61,7 +67,7 @@ export class PrismaOrderRepository extends OrderRepository {
       o.placedAt,
     ];
     if (!claim) {
-      await this.prisma.$queryRawUnsafe(PLACE_ORDER, ...params);
+      await this.prisma.$queryRawUnsafe(PLACE_ORDER, ...params, ...outboxInsertParams(events));
       return { added: true };
     }
     const [result] = await this.prisma.$queryRawUnsafe<{ added: number }[]>(
@@ -69,6 +75,7 @@ export class PrismaOrderRepository extends OrderRepository {
       ...params,
       claim.key,
       claim.requestFingerprint,
+      ...outboxInsertParams(events),
     );
     if (result?.added === 1) {
       return { added: true };

@@ -1,0 +1,105 @@
+import { hostname } from 'node:os';
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { DatabaseConnection } from '@platform/database';
+import { MessageBroker } from '@platform/messaging';
+import { OutboxRelay } from './outbox-relay';
+
+/** A module's outbox: the schema it lives in, and the CloudEvents `source` of its events. */
+export class OutboxFeature {
+  constructor(
+    readonly schema: string,
+    readonly source: string,
+  ) {}
+}
+
+export const OUTBOX_RELAYS_ENABLED = Symbol('OUTBOX_RELAYS_ENABLED');
+
+/**
+ * Runs one relay per registered outbox while the application is up, when this process is the
+ * one that relays (see PlatformModule). Relays stop before the database closes.
+ */
+@Injectable()
+export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  readonly relays: OutboxRelay[] = [];
+
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(DatabaseConnection) private readonly database: DatabaseConnection,
+    @Inject(MessageBroker) private readonly broker: MessageBroker,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(OUTBOX_RELAYS_ENABLED) private readonly enabled: boolean,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const features = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is OutboxFeature => instance instanceof OutboxFeature);
+    if (!this.enabled || features.length === 0) {
+      return;
+    }
+    const { outbox } = this.config;
+    for (const feature of features) {
+      const relay = new OutboxRelay(
+        this.database,
+        this.broker,
+        {
+          schema: feature.schema,
+          relayId: `${hostname()}:${process.pid}:${feature.schema}`,
+          batchSize: outbox.batchSize,
+          leaseMs: outbox.leaseMs,
+          maxAttempts: outbox.maxAttempts,
+          backoffBaseMs: 100,
+          backoffCapMs: 60_000,
+          pollIntervalMs: outbox.pollIntervalMs,
+          retentionMs: outbox.retentionMs,
+          purgeIntervalMs: 3_600_000,
+        },
+        this.logger,
+      );
+      await relay.start();
+      this.relays.push(relay);
+    }
+    this.logger.log(
+      `Relaying ${features.map((feature) => `${feature.schema}.outbox`).join(', ')} to ${this.broker.name}`,
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.relays.map((relay) => relay.stop()));
+  }
+}
+
+@Module({})
+export class OutboxModule {
+  /** In the platform module: decides once whether this process relays. */
+  static forRoot(relaysEnabled: boolean): DynamicModule {
+    return {
+      module: OutboxModule,
+      global: true,
+      imports: [DiscoveryModule],
+      providers: [{ provide: OUTBOX_RELAYS_ENABLED, useValue: relaysEnabled }, OutboxRelays],
+      exports: [OutboxRelays],
+    };
+  }
+
+  /** In a publishing module: its outbox table is `<schema>.outbox`, created by its migrations. */
+  static forFeature(options: { schema: string; source: string }): DynamicModule {
+    return {
+      module: OutboxModule,
+      providers: [{ provide: OutboxFeature, useValue: new OutboxFeature(options.schema, options.source) }],
+      exports: [OutboxFeature],
+    };
+  }
+}
