@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   applyMigrations,
   type DatabaseConnection,
@@ -18,6 +20,7 @@ import {
 } from '@platform/messaging';
 import {
   listDeadLetters,
+  outboxBacklog,
   OutboxRelay,
   type OutboxRelayOptions,
   purgePublished,
@@ -291,6 +294,34 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it('reports the backlog: pending events, the oldest one’s age, dead letters', async () => {
+    expect(await outboxBacklog(connection, 'ordering')).toEqual({ pending: 0, oldestPendingAgeMs: 0, deadLetters: 0 });
+    await record(event('order-1', 1), event('order-2', 1));
+    await queryDatabase(database.url, "UPDATE ordering.outbox SET occurred_at = now() - interval '5 seconds'");
+    const backlog = await outboxBacklog(connection, 'ordering');
+    expect(backlog).toMatchObject({ pending: 2, deadLetters: 0 });
+    expect(backlog.oldestPendingAgeMs).toBeGreaterThanOrEqual(5_000);
+    await drainUntil(new OutboxRelay(connection, broker, relayOptions(), quiet), () => received.length === 2);
+    expect(await outboxBacklog(connection, 'ordering')).toEqual({ pending: 0, oldestPendingAgeMs: 0, deadLetters: 0 });
+  });
+
+  it('lists and replays dead letters from the command line (npm run outbox)', async () => {
+    await record(event('order-1', 1));
+    await queryDatabase(database.url, "UPDATE ordering.outbox SET status = 'DEAD', attempts = 10, last_error = 'boom'");
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'scripts/outbox.ts', ...args], {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url },
+      });
+    const listed = JSON.parse((await cli('list', 'ordering')).stdout);
+    expect(listed.backlog).toMatchObject({ pending: 0, deadLetters: 1 });
+    expect(listed.deadLetters).toEqual([
+      expect.objectContaining({ subject: 'order-1', attempts: 10, lastError: 'boom' }),
+    ]);
+    expect((await cli('replay', 'ordering')).stdout).toContain('1 dead letters requeued in ordering.outbox');
+    await drainUntil(new OutboxRelay(connection, broker, relayOptions(), quiet), () => received.length === 1);
+    await expect(cli('drop', 'ordering')).rejects.toMatchObject({ stderr: expect.stringContaining('usage:') });
   });
 
   it('purges published events older than the retention and keeps the rest', async () => {

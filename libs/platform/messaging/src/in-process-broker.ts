@@ -52,7 +52,10 @@ export class InProcessBroker extends MessageBroker {
     }
     for (const message of messages) {
       const partitions = this.partitionsOf(message.topic);
-      partitions[partitionFor(message.key, partitions.length)]!.log.push({ ...message, headers: { ...message.headers } });
+      partitions[partitionFor(message.key, partitions.length)]!.log.push({
+        ...message,
+        headers: { ...message.headers },
+      });
     }
     this.appended.emit('append');
   }
@@ -95,7 +98,12 @@ export class InProcessBroker extends MessageBroker {
           });
           continue;
         }
-        const delivered: DeliveredMessage = { ...message, partition: index, offset: String(offset), deliveryAttempt: attempt };
+        const delivered: DeliveredMessage = {
+          ...message,
+          partition: index,
+          offset: String(offset),
+          deliveryAttempt: attempt,
+        };
         try {
           await handler(delivered);
           state.positions.set(positionKey, offset + 1);

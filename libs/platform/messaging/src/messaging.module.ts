@@ -2,12 +2,15 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown 
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { MessageBroker } from './broker';
 import { InProcessBroker } from './in-process-broker';
+import { KafkaBroker } from './kafka-broker';
 
 function createBroker(config: AppConfig): MessageBroker {
+  const logger = new Logger('Messaging');
   if (config.kafka) {
-    throw new Error('KAFKA_BROKERS is set, but the Kafka adapter is not wired in yet');
+    logger.log(`Kafka at ${config.kafka.brokers.join(', ')}`);
+    return new KafkaBroker({ ...config.kafka, logLevel: 'warn' });
   }
-  new Logger('Messaging').log('In-process broker: events stay inside this process (set KAFKA_BROKERS for Kafka)');
+  logger.log('In-process broker: events stay inside this process (set KAFKA_BROKERS for Kafka)');
   return new InProcessBroker();
 }
 

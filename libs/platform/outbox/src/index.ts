@@ -8,3 +8,4 @@ export {
 } from './outbox-relay';
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
 export { OutboxModule, OutboxFeature, OutboxRelays } from './outbox.module';
+export { outboxBacklog, type OutboxBacklog } from './outbox-backlog';

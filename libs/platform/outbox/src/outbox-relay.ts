@@ -123,19 +123,27 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
+    let heldBackDelayMs = 0;
     while (this.running) {
+      let idleMs = this.options.pollIntervalMs;
       try {
         this.pendingWake = false;
         while (this.running && (await this.runOnce()) > 0) {
           // keep going while there is work
         }
+        // Pending work that could not be claimed waits for a retry, a lease, or a transaction
+        // still open (the visibility horizon): its NOTIFY has come and gone, so look again when
+        // it is due, backing off while it is due but held back, and at the latest at the poll.
+        const dueInMs = await this.nextDueInMs();
+        heldBackDelayMs = dueInMs === 0 ? Math.min(Math.max(5, heldBackDelayMs * 2), idleMs) : 0;
+        idleMs = dueInMs === null ? idleMs : Math.min(idleMs, dueInMs || heldBackDelayMs);
         await this.purgeIfDue();
       } catch (error) {
         this.logger.error(`Outbox relay ${this.options.schema}: ${(error as Error).message}`);
       }
       if (this.running && !this.pendingWake) {
         await new Promise<void>((resume) => {
-          const timer = setTimeout(resume, this.options.pollIntervalMs);
+          const timer = setTimeout(resume, idleMs);
           this.wakeUp = () => {
             clearTimeout(timer);
             resume();
@@ -144,6 +152,18 @@ export class OutboxRelay {
         this.wakeUp = null;
       }
     }
+  }
+
+  /** Milliseconds until the next pending event may be claimed (0: now), or null when none is pending. */
+  private async nextDueInMs(): Promise<number | null> {
+    const [row] = await this.database.withSession((session) =>
+      session.query<{ due_in_ms: number | null }>(
+        `SELECT (extract(epoch FROM min(greatest(next_attempt_at, coalesce(leased_until, next_attempt_at))) - now()) * 1000)::float8
+           AS due_in_ms
+         FROM ${this.table} WHERE status = 'PENDING'`,
+      ),
+    );
+    return row?.due_in_ms === null || row?.due_in_ms === undefined ? null : Math.max(0, Math.ceil(row.due_in_ms));
   }
 
   private claim(): Promise<ClaimedRow[]> {

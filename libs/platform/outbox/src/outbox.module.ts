@@ -11,14 +11,18 @@ import {
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { DatabaseConnection } from '@platform/database';
-import { MessageBroker } from '@platform/messaging';
+import { type EventContract, MessageBroker } from '@platform/messaging';
 import { OutboxRelay } from './outbox-relay';
 
-/** A module's outbox: the schema it lives in, and the CloudEvents `source` of its events. */
+/**
+ * A module's outbox: the schema it lives in, the CloudEvents `source` of its events, and the
+ * event types it publishes (their topics are created before anything is relayed).
+ */
 export class OutboxFeature {
   constructor(
     readonly schema: string,
     readonly source: string,
+    readonly events: readonly EventContract[],
   ) {}
 }
 
@@ -49,6 +53,7 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
     if (!this.enabled || features.length === 0) {
       return;
     }
+    await this.broker.ensureTopics(features.flatMap((feature) => feature.events.map((event) => event.type)));
     const { outbox } = this.config;
     for (const feature of features) {
       const relay = new OutboxRelay(
@@ -95,10 +100,12 @@ export class OutboxModule {
   }
 
   /** In a publishing module: its outbox table is `<schema>.outbox`, created by its migrations. */
-  static forFeature(options: { schema: string; source: string }): DynamicModule {
+  static forFeature(options: { schema: string; source: string; events: readonly EventContract[] }): DynamicModule {
     return {
       module: OutboxModule,
-      providers: [{ provide: OutboxFeature, useValue: new OutboxFeature(options.schema, options.source) }],
+      providers: [
+        { provide: OutboxFeature, useValue: new OutboxFeature(options.schema, options.source, options.events) },
+      ],
       exports: [OutboxFeature],
     };
   }

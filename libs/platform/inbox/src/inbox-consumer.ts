@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import type { SqlRow } from '@platform/database';
+import {
+  type BrokerMessage,
+  type DeliveredMessage,
+  type EventContract,
+  type EventData,
+  fromBrokerMessage,
+  type IntegrationEvent,
+  type MessageBroker,
+  parsePayload,
+  type RunningConsumer,
+} from '@platform/messaging';
+import { inboxTables } from './inbox-tables';
+
+/**
+ * What a handler writes its effects through: one open transaction. The inbox does not know
+ * Prisma; `SqlSession` from @platform/database satisfies this, and so does a small adapter over a
+ * Prisma interactive transaction (`$queryRawUnsafe`).
+ */
+export interface SqlExecutor {
+  query<Row extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+/** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+export type RunInTransaction = <T>(work: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
+
+/** An event consumer of a module, as the module declares it. */
+export interface InboxConsumerDefinition<Contract extends EventContract = EventContract> {
+  /** Unique among consumers, stable across releases (it keys the inbox): `inventory.reserve-stock`. */
+  name: string;
+  /** The consuming module's PostgreSQL schema, where its inbox tables live. */
+  schema: string;
+  contract: Contract;
+  /**
+   * Applies the event. Every effect goes through `tx`: it commits together with the inbox record,
+   * or not at all. A throw rolls both back and the message is delivered again, later.
+   */
+  handle(event: IntegrationEvent<EventData<Contract>>, tx: SqlExecutor): Promise<void>;
+  /** Deliveries the handler gets before the message is dead-lettered (the last included). */
+  maxAttempts: number;
+}
+
+/** Infers the contract's payload type for `handle` in a definition written on its own. */
+export function defineInboxConsumer<Contract extends EventContract>(
+  definition: InboxConsumerDefinition<Contract>,
+): InboxConsumerDefinition<Contract> {
+  return definition;
+}
+
+export interface InboxLog {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface InboxCounters {
+  /** Messages applied: handler run, effects and inbox record committed. */
+  handled: number;
+  /** Deliveries of a message already applied: nothing done. */
+  duplicates: number;
+  /** Handler runs that threw (each one rolled back); the message was retried or dead-lettered. */
+  failedAttempts: number;
+  /** Messages given up on: unreadable, breaking their contract, or still failing after maxAttempts. */
+  deadLettered: number;
+}
+
+/**
+ * Consumes one event type with effectively-once effects on top of the broker's at-least-once
+ * delivery: each message is recorded in the module's inbox in the same transaction as its effects,
+ * so a redelivery (a crash before the ack, a relay publishing twice) finds the record and does
+ * nothing. A handler that keeps failing is dead-lettered after maxAttempts, so that its partition
+ * (the other messages of its key, and the keys sharing the partition) moves on.
+ */
+export class InboxConsumer<Contract extends EventContract = EventContract> {
+  readonly counters: InboxCounters = { handled: 0, duplicates: 0, failedAttempts: 0, deadLettered: 0 };
+  private running: RunningConsumer | null = null;
+
+  constructor(
+    private readonly broker: MessageBroker,
+    private readonly definition: InboxConsumerDefinition<Contract>,
+    private readonly runInTransaction: RunInTransaction,
+    private readonly logger: InboxLog,
+    /** The consumer group; instances of one consumer share it, and so share the work. */
+    private readonly group: string = definition.name,
+  ) {
+    inboxTables(definition.schema);
+    if (!definition.name || definition.name.length > 200) {
+      throw new Error(`Inbox consumer name '${definition.name}' must have 1 to 200 characters`);
+    }
+    if (!Number.isInteger(definition.maxAttempts) || definition.maxAttempts < 1) {
+      throw new Error(`Inbox consumer ${definition.name}: maxAttempts must be a positive integer`);
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    const topic = this.definition.contract.type;
+    // Subscribing does not wait for a producer to have created the topic.
+    await this.broker.ensureTopics([topic]);
+    this.running = await this.broker.consume({
+      group: this.group,
+      topics: [topic],
+      handler: (message) => this.receive(message),
+    });
+  }
+
+  /** Stops taking messages; resolves once the message being handled is done. */
+  async stop(): Promise<void> {
+    const running = this.running;
+    this.running = null;
+    await running?.stop();
+  }
+
+  /**
+   * Handles one delivery. Resolves when the message is applied, a duplicate, or dead-lettered (the
+   * broker may move on); rejects to have it delivered again.
+   */
+  async receive(message: DeliveredMessage): Promise<void> {
+    const { name, contract, maxAttempts } = this.definition;
+    let envelope: IntegrationEvent | undefined;
+    let event: IntegrationEvent<EventData<Contract>>;
+    try {
+      envelope = fromBrokerMessage(message);
+      event = readEvent(contract, envelope);
+    } catch (error) {
+      // It can never succeed: retrying would only hold up its partition.
+      await this.deadLetter(message, envelope, error as Error);
+      return;
+    }
+    try {
+      const outcome = await applyOnce(this.definition, this.runInTransaction, event);
+      this.counters[outcome === 'applied' ? 'handled' : 'duplicates'] += 1;
+    } catch (error) {
+      this.counters.failedAttempts += 1;
+      if (message.deliveryAttempt < maxAttempts) {
+        this.logger.warn(
+          `Inbox ${name}: event ${event.id} failed (attempt ${message.deliveryAttempt} of ${maxAttempts}): ${(error as Error).message}`,
+        );
+        throw error;
+      }
+      await this.deadLetter(message, envelope, error as Error);
+    }
+  }
+
+  private async deadLetter(message: DeliveredMessage, envelope: IntegrationEvent | undefined, error: Error) {
+    const { name, schema } = this.definition;
+    const messageId = envelope && isUuid(envelope.id) ? envelope.id : contentId(message);
+    // The whole envelope as received, or the raw message when it could not be read as one.
+    const stored: unknown = envelope ?? {
+      brokerMessage: { topic: message.topic, key: message.key, headers: message.headers, value: message.value },
+    };
+    await recordDeadLetter(this.runInTransaction, schema, name, messageId, stored, error, message.deliveryAttempt);
+    this.counters.deadLettered += 1;
+    this.logger.error(
+      `Inbox ${name}: message ${messageId} (${message.topic}, key ${message.key}) dead-lettered after ${message.deliveryAttempt} attempt(s): ${error.message}`,
+    );
+  }
+}
+
+export type ApplyOutcome = 'applied' | 'duplicate';
+
+/**
+ * The inbox transaction: records (consumer, message id) and, if it was not there yet, runs the
+ * handler, all in one transaction; `alsoInTransaction` runs in it either way (replays delete
+ * their dead letter there). Two deliveries of one message at once are safe: the second INSERT
+ * waits for the first transaction and then sees its row (a duplicate), or, if it rolled back,
+ * records the message itself.
+ */
+export async function applyOnce<Contract extends EventContract>(
+  definition: InboxConsumerDefinition<Contract>,
+  runInTransaction: RunInTransaction,
+  event: IntegrationEvent<EventData<Contract>>,
+  alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
+): Promise<ApplyOutcome> {
+  const { inbox } = inboxTables(definition.schema);
+  return runInTransaction(async (tx) => {
+    const recorded = await tx.query(
+      `INSERT INTO ${inbox} (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS recorded`,
+      [definition.name, event.id],
+    );
+    if (recorded.length > 0) {
+      await definition.handle(event, tx);
+    }
+    await alsoInTransaction?.(tx);
+    return recorded.length > 0 ? 'applied' : 'duplicate';
+  });
+}
+
+/**
+ * Checks that an envelope is an event this consumer can apply and validates its payload against
+ * the contract. Throws when it is not; that never changes, so callers dead-letter it at once.
+ */
+export function readEvent<Contract extends EventContract>(
+  contract: Contract,
+  envelope: IntegrationEvent,
+): IntegrationEvent<EventData<Contract>> {
+  if (!isUuid(envelope.id)) {
+    throw new Error(`Event id '${envelope.id}' is not a UUID (the inbox keys messages by UUID)`);
+  }
+  if (envelope.type !== contract.type) {
+    throw new Error(`Event type ${envelope.type} is not ${contract.type}, the type this consumer reads`);
+  }
+  return { ...envelope, data: parsePayload(contract, envelope.data) };
+}
+
+/** Reads a stored dead letter back into an event (the envelope, or the raw message it came as). */
+export function readStoredEvent<Contract extends EventContract>(
+  contract: Contract,
+  stored: unknown,
+): IntegrationEvent<EventData<Contract>> {
+  const raw = (stored as { brokerMessage?: Pick<BrokerMessage, 'headers' | 'value'> }).brokerMessage;
+  return readEvent(contract, raw ? fromBrokerMessage(raw) : (stored as IntegrationEvent));
+}
+
+export async function recordDeadLetter(
+  runInTransaction: RunInTransaction,
+  schema: string,
+  consumer: string,
+  messageId: string,
+  stored: unknown,
+  error: Error,
+  attempts: number,
+): Promise<void> {
+  const { deadLetters } = inboxTables(schema);
+  // A message dead-lettered again (a redelivery after a crash before the ack) replaces its row.
+  await runInTransaction((tx) =>
+    tx.query(
+      `INSERT INTO ${deadLetters} (consumer, message_id, event, error, attempts, dead_at)
+       VALUES ($1, $2, $3::jsonb, left($4, 2000), $5, now())
+       ON CONFLICT (consumer, message_id) DO UPDATE
+       SET event = EXCLUDED.event, error = EXCLUDED.error, attempts = EXCLUDED.attempts, dead_at = EXCLUDED.dead_at`,
+      [consumer, messageId, JSON.stringify(stored), error.message || String(error), attempts],
+    ),
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * An id for a message without a usable one, derived from its content (a name-based UUID, version
+ * 8): a redelivery of the same message lands on the same dead letter.
+ */
+function contentId(message: BrokerMessage): string {
+  const headers = Object.entries(message.headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const hash = createHash('sha256')
+    .update(JSON.stringify([message.topic, message.key, message.value, headers]))
+    .digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x80;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,16 @@
+export {
+  InboxConsumer,
+  defineInboxConsumer,
+  type InboxConsumerDefinition,
+  type InboxCounters,
+  type InboxLog,
+  type RunInTransaction,
+  type SqlExecutor,
+} from './inbox-consumer';
+export {
+  listInboxDeadLetters,
+  replayInboxDeadLetters,
+  type InboxDeadLetter,
+  type InboxReplayResult,
+} from './dead-letters';
+export { inboxTables, purgeInbox } from './inbox-tables';

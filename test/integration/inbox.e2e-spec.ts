@@ -1,0 +1,331 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type DatabaseConnection, PostgresConnection } from '@platform/database';
+import {
+  InboxConsumer,
+  type InboxConsumerDefinition,
+  listInboxDeadLetters,
+  purgeInbox,
+  replayInboxDeadLetters,
+  type RunInTransaction,
+  type SqlExecutor,
+} from '@platform/inbox';
+import {
+  type BrokerMessage,
+  type ConsumerOptions,
+  createEvent,
+  defineEvent,
+  type DeliveredMessage,
+  type EventData,
+  InProcessBroker,
+  type IntegrationEvent,
+  MessageBroker,
+  toBrokerMessage,
+} from '@platform/messaging';
+import { z } from 'zod';
+import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
+
+const StockWanted = defineEvent('ordering.stock-wanted.v1', z.object({ seq: z.int() }));
+type Handler = (event: IntegrationEvent<EventData<typeof StockWanted>>, tx: SqlExecutor) => Promise<void>;
+
+const SCHEMA = 'inboxtest';
+const CONSUMER = 'inventory.reserve-stock';
+
+/** The table SQL of the README, exactly as a module would put it in its migration. */
+function inboxTablesFromReadme(schema: string): string {
+  const readme = readFileSync(path.resolve('libs/platform/inbox/README.md'), 'utf8');
+  const block = /```sql\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) {
+    throw new Error('libs/platform/inbox/README.md has no sql block');
+  }
+  return block.replaceAll('<schema>', schema);
+}
+
+const event = (subject: string, seq: number) =>
+  createEvent(StockWanted, subject, { seq }, { source: '/modules/ordering' });
+
+/** A broker whose consumers fail once after the handler resolved: a crash after commit, before the ack. */
+class AckFailingBroker extends MessageBroker {
+  readonly name = 'ack-failing';
+  readonly deliveries: number[] = [];
+  private failed = false;
+
+  constructor(private readonly inner: InProcessBroker) {
+    super();
+  }
+  ensureTopics(topics: readonly string[]) {
+    return this.inner.ensureTopics(topics);
+  }
+  publish(messages: readonly BrokerMessage[]) {
+    return this.inner.publish(messages);
+  }
+  consume(options: ConsumerOptions) {
+    return this.inner.consume({
+      ...options,
+      handler: async (message: DeliveredMessage) => {
+        this.deliveries.push(message.deliveryAttempt);
+        await options.handler(message);
+        if (!this.failed) {
+          this.failed = true;
+          throw new Error('connection to the broker lost before the offset commit');
+        }
+      },
+    });
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe('Inbox (PostgreSQL, in-process broker)', () => {
+  let database: TestDatabase;
+  let connection: DatabaseConnection;
+  let broker: InProcessBroker;
+  let consumers: InboxConsumer<typeof StockWanted>[];
+  let errors: string[];
+  const runInTransaction: RunInTransaction = (work) => connection.withTransaction(work);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    connection = PostgresConnection.open(database.url, 10, 'inbox-test');
+    await connection.withSession(async (session) => {
+      await session.executeScript(`CREATE SCHEMA "${SCHEMA}"`);
+      await session.executeScript(inboxTablesFromReadme(SCHEMA));
+      // What the handlers do: one row per application of a message.
+      await session.executeScript(
+        `CREATE TABLE "${SCHEMA}"."effects" (id BIGSERIAL PRIMARY KEY, message_id UUID NOT NULL, subject TEXT NOT NULL, seq INT NOT NULL)`,
+      );
+    });
+  });
+
+  afterAll(async () => {
+    await connection.close();
+    await database.drop();
+  });
+
+  beforeEach(async () => {
+    await queryDatabase(
+      database.url,
+      `TRUNCATE "${SCHEMA}"."inbox", "${SCHEMA}"."inbox_dead_letters", "${SCHEMA}"."effects"`,
+    );
+    broker = new InProcessBroker(4, 20);
+    consumers = [];
+    errors = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+  });
+
+  const applyEffect: Handler = async (delivered, tx) => {
+    await tx.query(`INSERT INTO "${SCHEMA}"."effects" (message_id, subject, seq) VALUES ($1, $2, $3)`, [
+      delivered.id,
+      delivered.subject,
+      delivered.data.seq,
+    ]);
+  };
+
+  function definition(handle: Handler, maxAttempts = 3): InboxConsumerDefinition<typeof StockWanted> {
+    return { name: CONSUMER, schema: SCHEMA, contract: StockWanted, maxAttempts, handle };
+  }
+
+  async function startConsumer(handle: Handler, on: MessageBroker = broker, maxAttempts = 3) {
+    const consumer = new InboxConsumer(on, definition(handle, maxAttempts), runInTransaction, {
+      log: () => undefined,
+      warn: () => undefined,
+      error: (message) => errors.push(message),
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    return consumer;
+  }
+
+  const effects = async () =>
+    (
+      await queryDatabase<{ subject: string; seq: number }>(
+        database.url,
+        `SELECT subject, seq FROM "${SCHEMA}"."effects" ORDER BY id`,
+      )
+    ).map((row) => `${row.subject}#${row.seq}`);
+  const inboxSize = async () =>
+    Number((await queryDatabase<{ n: string }>(database.url, `SELECT count(*) AS n FROM "${SCHEMA}"."inbox"`))[0]!.n);
+
+  it('applies a message delivered twice once', async () => {
+    const consumer = await startConsumer(applyEffect);
+    const message = toBrokerMessage(event('order-1', 1));
+    await broker.publish([message]);
+    await broker.publish([message]);
+
+    await waitFor(() => consumer.counters.handled + consumer.counters.duplicates === 2);
+    expect(await effects()).toEqual(['order-1#1']);
+    expect(consumer.counters).toEqual({ handled: 1, duplicates: 1, failedAttempts: 0, deadLettered: 0 });
+    expect(await inboxSize()).toBe(1);
+  });
+
+  it('applies once a message whose consumer failed after its effect and before its ack', async () => {
+    const flaky = new AckFailingBroker(broker);
+    const consumer = await startConsumer(applyEffect, flaky);
+    await flaky.publish([toBrokerMessage(event('order-1', 1))]);
+
+    await waitFor(() => consumer.counters.duplicates === 1);
+    expect(flaky.deliveries).toEqual([1, 2]); // delivered again after the failed ack...
+    expect(await effects()).toEqual(['order-1#1']); // ...and applied once
+    expect(consumer.counters).toEqual({ handled: 1, duplicates: 1, failedAttempts: 0, deadLettered: 0 });
+  });
+
+  it('retries a handler that fails twice, rolling back its partial effects, and applies the message once', async () => {
+    let calls = 0;
+    const consumer = await startConsumer(async (delivered, tx) => {
+      calls += 1;
+      await applyEffect(delivered, tx); // written, then rolled back by the failure
+      if (calls <= 2) {
+        throw new Error('deadlock detected');
+      }
+    });
+    await broker.publish([toBrokerMessage(event('order-1', 1))]);
+
+    await waitFor(() => consumer.counters.handled === 1);
+    expect(calls).toBe(3);
+    expect(await effects()).toEqual(['order-1#1']);
+    expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 2, deadLettered: 0 });
+    expect(await inboxSize()).toBe(1);
+  });
+
+  it('dead-letters a message whose handler keeps failing, keeps the others flowing, and replays it after the fix', async () => {
+    let fixed = false;
+    const handle: Handler = async (delivered, tx) => {
+      if (!fixed && delivered.subject === 'order-1' && delivered.data.seq === 2) {
+        throw new Error('stock row for sku A is missing');
+      }
+      await applyEffect(delivered, tx);
+    };
+    const consumer = await startConsumer(handle);
+    const poison = event('order-1', 2);
+    await broker.publish([event('order-1', 1), poison, event('order-1', 3), event('order-2', 1)].map(toBrokerMessage));
+
+    await waitFor(() => consumer.counters.handled === 3 && consumer.counters.deadLettered === 1);
+    expect((await effects()).filter((effect) => effect.startsWith('order-1'))).toEqual(['order-1#1', 'order-1#3']);
+    expect((await effects()).sort()).toEqual(['order-1#1', 'order-1#3', 'order-2#1']);
+    expect(consumer.counters).toEqual({ handled: 3, duplicates: 0, failedAttempts: 3, deadLettered: 1 });
+    const dead = await listInboxDeadLetters(connection, SCHEMA, CONSUMER);
+    expect(dead).toEqual([
+      {
+        consumer: CONSUMER,
+        messageId: poison.id,
+        eventType: StockWanted.type,
+        subject: 'order-1',
+        event: poison,
+        error: 'stock row for sku A is missing',
+        attempts: 3,
+        deadAt: expect.any(Date),
+      },
+    ]);
+    expect(await listInboxDeadLetters(connection, SCHEMA, 'another.consumer')).toEqual([]);
+    expect(errors).toEqual([expect.stringContaining(`message ${poison.id}`)]);
+
+    // Replayed before the fix: fails again, changes nothing but the dead letter.
+    expect(await replayInboxDeadLetters(connection, definition(handle), runInTransaction)).toEqual({
+      applied: 0,
+      duplicates: 0,
+      failed: 1,
+    });
+    expect(await listInboxDeadLetters(connection, SCHEMA)).toMatchObject([{ messageId: poison.id, attempts: 4 }]);
+    expect(await inboxSize()).toBe(3);
+
+    fixed = true;
+    expect(await replayInboxDeadLetters(connection, definition(handle), runInTransaction, [poison.id])).toEqual({
+      applied: 1,
+      duplicates: 0,
+      failed: 0,
+    });
+    expect(await effects()).toEqual(expect.arrayContaining(['order-1#2']));
+    expect((await effects()).filter((effect) => effect === 'order-1#2')).toHaveLength(1);
+    expect(await listInboxDeadLetters(connection, SCHEMA)).toEqual([]);
+    expect(await inboxSize()).toBe(4);
+
+    // A dead letter of a message applied meanwhile: the replay only removes it.
+    await queryDatabase(
+      database.url,
+      `INSERT INTO "${SCHEMA}"."inbox_dead_letters" (consumer, message_id, event, error, attempts)
+       VALUES ($1, $2, $3::jsonb, 'timeout', 3)`,
+      [CONSUMER, poison.id, JSON.stringify(poison)],
+    );
+    expect(await replayInboxDeadLetters(connection, definition(handle), runInTransaction)).toEqual({
+      applied: 0,
+      duplicates: 1,
+      failed: 0,
+    });
+    expect((await effects()).filter((effect) => effect === 'order-1#2')).toHaveLength(1);
+    expect(await listInboxDeadLetters(connection, SCHEMA)).toEqual([]);
+  });
+
+  it('dead-letters a malformed message and a payload that breaks its contract at once, without blocking the key', async () => {
+    const consumer = await startConsumer(applyEffect);
+    const noHeaders: BrokerMessage = { topic: StockWanted.type, key: 'order-9', value: '{"seq":1}', headers: {} };
+    const broken = event('order-9', 2);
+    const brokenMessage = { ...toBrokerMessage(broken), value: '{"seq":"two"}' };
+    const fine = event('order-9', 3);
+    await broker.publish([noHeaders, brokenMessage, toBrokerMessage(fine)]);
+
+    await waitFor(() => consumer.counters.handled === 1 && consumer.counters.deadLettered === 2);
+    expect(await effects()).toEqual(['order-9#3']);
+    expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 0, deadLettered: 2 });
+    const dead = await listInboxDeadLetters(connection, SCHEMA, CONSUMER);
+    expect(dead).toHaveLength(2);
+    const unreadable = dead.find((letter) => letter.messageId !== broken.id)!;
+    expect(unreadable).toEqual({
+      consumer: CONSUMER,
+      messageId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      eventType: StockWanted.type,
+      subject: 'order-9',
+      event: { brokerMessage: noHeaders },
+      error: 'Not a CloudEvents message: header ce_specversion is missing',
+      attempts: 1,
+      deadAt: expect.any(Date),
+    });
+    expect(dead.find((letter) => letter.messageId === broken.id)).toEqual({
+      consumer: CONSUMER,
+      messageId: broken.id,
+      eventType: StockWanted.type,
+      subject: 'order-9',
+      event: { ...broken, data: { seq: 'two' } },
+      error: expect.stringMatching(/^Payload of ordering\.stock-wanted\.v1 does not match its contract: seq: /),
+      attempts: 1,
+      deadAt: expect.any(Date),
+    });
+    expect(errors).toHaveLength(2);
+  });
+
+  it('purges inbox rows older than the retention and keeps the rest', async () => {
+    const consumer = await startConsumer(applyEffect);
+    const events = [event('order-1', 1), event('order-2', 1), event('order-3', 1)];
+    await broker.publish(events.map(toBrokerMessage));
+    await waitFor(() => consumer.counters.handled === 3);
+    await queryDatabase(
+      database.url,
+      `UPDATE "${SCHEMA}"."inbox" SET processed_at = now() - interval '8 days' WHERE message_id <> $1`,
+      [events[2]!.id],
+    );
+
+    expect(await purgeInbox(connection, SCHEMA, 7 * 24 * 3600_000)).toBe(2);
+    expect(
+      await queryDatabase<{ consumer: string; message_id: string }>(
+        database.url,
+        `SELECT consumer, message_id FROM "${SCHEMA}"."inbox"`,
+      ),
+    ).toEqual([{ consumer: CONSUMER, message_id: events[2]!.id }]);
+    expect(await purgeInbox(connection, SCHEMA, 7 * 24 * 3600_000)).toBe(0);
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await sleep(20);
+  }
+}
