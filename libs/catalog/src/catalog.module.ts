@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { providePrismaClient } from '@platform/database';
+import { OutboxModule } from '@platform/outbox';
+import { ClsModule } from 'nestjs-cls';
 import { ProductsHttpController } from './api/products.http.controller';
 import { CatalogFacade } from './application/catalog.facade';
 import { ChangeProductDetailsHandler } from './application/change-product-details/change-product-details.handler';
@@ -7,16 +8,23 @@ import { GetProductHandler } from './application/get-product/get-product.handler
 import { GetProductPricesHandler } from './application/get-product-prices/get-product-prices.handler';
 import { ListProductsHandler } from './application/list-products/list-products.handler';
 import { ProductRepository } from './application/product-repository';
-import { PrismaClient } from './infrastructure/persistence/generated/client';
+import { CATALOG_EVENT_SOURCE, ProductDetailsChangedV1 } from './contracts/product-details-changed.v1';
+import { CatalogPrismaModule } from './infrastructure/persistence/catalog-prisma.module';
+import { catalogTransactions, transactionProviders } from './infrastructure/persistence/catalog-transactions';
 import { PrismaProductRepository } from './infrastructure/persistence/prisma-product.repository';
 import { SampleCatalogSeeder } from './infrastructure/seed/sample-catalog.seeder';
 
 /** The catalog bounded context: products and their prices. Owns the `catalog` schema. */
 @Module({
+  imports: [
+    CatalogPrismaModule,
+    ClsModule.registerPlugins([catalogTransactions()]),
+    OutboxModule.forFeature({ schema: 'catalog', source: CATALOG_EVENT_SOURCE, events: [ProductDetailsChangedV1] }),
+  ],
   controllers: [ProductsHttpController],
   providers: [
-    providePrismaClient(PrismaClient, (adapter) => new PrismaClient({ adapter })),
     { provide: ProductRepository, useClass: PrismaProductRepository },
+    ...transactionProviders,
     ListProductsHandler,
     GetProductHandler,
     GetProductPricesHandler,

@@ -5,9 +5,13 @@ export interface SqlRow {
   [column: string]: unknown;
 }
 
-/** One database session: statements run on the same connection, in order. */
-export interface SqlSession {
+/** Something that runs SQL: a session, a transaction, or a Prisma client adapted by prismaSql. */
+export interface SqlExecutor {
   query<Row extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+/** One database session: statements run on the same connection, in order. */
+export interface SqlSession extends SqlExecutor {
   /** Runs a script of several statements (no parameters), as migrations are written. */
   executeScript(script: string): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { ProblemDetailsFilter } from '@platform/http';
 import { LoggingModule } from '@platform/logging';
 import { MessagingModule } from '@platform/messaging';
 import { OutboxModule } from '@platform/outbox';
+import { ClsModule } from 'nestjs-cls';
 
 /** What a deployable is for: serving HTTP, or the background work (relays, consumers, timers). */
 export type ProcessRole = 'api' | 'worker';
@@ -33,6 +34,8 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         ConfigModule.forRoot(config),
+        // Async context for the modules' transactions (each module registers its own plugin).
+        ClsModule.forRoot({ global: true }),
         LoggingModule,
         DatabaseModule,
         MessagingModule,

@@ -1,4 +1,4 @@
-export { outboxTable, outboxInsertSql, outboxInsertParams, recordInOutbox } from './outbox-record';
+export { outboxTable, outboxInsertSql, outboxInsertParams, recordInOutbox, TransactionalOutbox } from './outbox-record';
 export {
   OutboxRelay,
   purgePublished,

@@ -1,5 +1,5 @@
 import type { IntegrationEvent } from '@platform/messaging';
-import type { SqlSession } from '@platform/database';
+import type { SqlExecutor } from '@platform/database';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -42,11 +42,31 @@ export function outboxInsertParams(events: readonly IntegrationEvent[]): unknown
 
 /** Records events in the outbox inside the transaction `session` belongs to. */
 export async function recordInOutbox(
-  session: SqlSession,
+  session: SqlExecutor,
   schema: string,
   events: readonly IntegrationEvent[],
 ): Promise<void> {
   if (events.length > 0) {
     await session.query(outboxInsertSql(schema), outboxInsertParams(events));
+  }
+}
+
+/**
+ * A module's outbox for code that runs inside a transaction opened elsewhere (the module's
+ * unit of work): `currentTransaction` finds it through async context. Recording outside a
+ * transaction is refused: the event would commit on its own, without the change it describes.
+ */
+export class TransactionalOutbox {
+  constructor(
+    private readonly schema: string,
+    private readonly currentTransaction: () => SqlExecutor | null,
+  ) {}
+
+  async record(events: readonly IntegrationEvent[]): Promise<void> {
+    const transaction = this.currentTransaction();
+    if (!transaction) {
+      throw new Error(`Events for ${outboxTable(this.schema)} must be recorded inside the transaction of their change`);
+    }
+    await recordInOutbox(transaction, this.schema, events);
   }
 }

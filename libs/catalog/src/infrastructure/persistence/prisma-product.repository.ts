@@ -1,15 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Product } from '../../domain/product';
 import { type ProductPage, type ProductPrice, ProductRepository } from '../../application/product-repository';
 import type { ProductView } from '../../application/product.view';
-import { PrismaClient } from './generated/client';
+import { type CatalogTransactionHost, InjectCatalogTransactionHost } from './catalog-transactions';
 
 const viewColumns = { sku: true, name: true, description: true, priceMinor: true, currency: true } as const;
 
+/** Reads and writes through the transaction in async context, or the plain client outside one. */
 @Injectable()
 export class PrismaProductRepository extends ProductRepository {
-  constructor(@Inject(PrismaClient) private readonly prisma: PrismaClient) {
+  constructor(@InjectCatalogTransactionHost() private readonly host: CatalogTransactionHost) {
     super();
+  }
+
+  private get prisma() {
+    return this.host.tx;
   }
 
   findView(sku: string): Promise<ProductView | null> {
