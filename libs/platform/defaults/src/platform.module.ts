@@ -5,6 +5,7 @@ import { type AppConfig, ConfigModule } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
 import { ProblemDetailsFilter } from '@platform/http';
+import { InboxModule } from '@platform/inbox';
 import { LoggingModule } from '@platform/logging';
 import { MessagingModule } from '@platform/messaging';
 import { OutboxModule } from '@platform/outbox';
@@ -24,7 +25,7 @@ export function runsMessaging(role: ProcessRole, config: AppConfig): boolean {
 
 /**
  * Service defaults: the one module every deployable imports once. It brings configuration,
- * structured logging, the database, the message broker and outbox relays, health checks, the
+ * structured logging, the database, the message broker, outbox relays and inbox consumers, health checks, the
  * CQRS buses and the problem+json error format, so that no bounded context wires any of them.
  */
 @Module({})
@@ -40,6 +41,7 @@ export class PlatformModule {
         DatabaseModule,
         MessagingModule,
         OutboxModule.forRoot(runsMessaging(role, config)),
+        InboxModule.forRoot(runsMessaging(role, config)),
         HealthModule,
         CqrsModule.forRoot(),
       ],

@@ -14,3 +14,4 @@ export {
   type InboxReplayResult,
 } from './dead-letters';
 export { inboxTables, purgeInbox } from './inbox-tables';
+export { InboxModule, InboxConsumers, InboxFeature, inboxConsumers, type InboxHandler } from './inbox.module';

@@ -1,0 +1,122 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type FactoryProvider,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { getTransactionHostToken } from '@nestjs-cls/transactional';
+import { activeTransactionSql } from '@platform/database';
+import { type EventContract, type EventData, type IntegrationEvent, MessageBroker } from '@platform/messaging';
+import { InboxConsumer, type InboxConsumerDefinition, type RunInTransaction } from './inbox-consumer';
+
+/**
+ * A module's handler of one event type. Its effects go through the module's repositories, which
+ * use the transaction in async context: the inbox opens that transaction, records the message in
+ * it, and calls `handle` inside it, so effects and inbox record commit together.
+ */
+export interface InboxHandler<Contract extends EventContract = EventContract> {
+  readonly consumer: { name: string; contract: Contract; maxAttempts?: number };
+  handle(event: IntegrationEvent<EventData<Contract>>): Promise<void>;
+}
+
+/** The consumers of one module, bound to its schema and its transactions. */
+export class InboxFeature {
+  constructor(
+    readonly schema: string,
+    readonly consumers: ReadonlyArray<{ definition: InboxConsumerDefinition; runInTransaction: RunInTransaction }>,
+  ) {}
+}
+
+const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * The provider a consuming module adds next to its handlers:
+ * `inboxConsumers({ schema: 'inventory', transactions: 'inventory', handlers: [ReserveStock] })`,
+ * where `transactions` is the connection name of the module's prismaTransactions plugin.
+ */
+export function inboxConsumers(options: {
+  schema: string;
+  transactions: string;
+  handlers: ReadonlyArray<abstract new (...args: never[]) => InboxHandler>;
+}): FactoryProvider<InboxFeature> {
+  return {
+    provide: InboxFeature,
+    inject: [getTransactionHostToken(options.transactions), ...options.handlers],
+    useFactory: (
+      host: { withTransaction<T>(work: () => Promise<T>): Promise<T>; isTransactionActive(): boolean; tx: unknown },
+      ...handlers: InboxHandler[]
+    ) => {
+      const runInTransaction: RunInTransaction = (work) =>
+        host.withTransaction(() => work(activeTransactionSql(host)!));
+      return new InboxFeature(
+        options.schema,
+        handlers.map((handler) => ({
+          runInTransaction,
+          definition: {
+            name: handler.consumer.name,
+            schema: options.schema,
+            contract: handler.consumer.contract,
+            maxAttempts: handler.consumer.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+            handle: (event) => handler.handle(event),
+          },
+        })),
+      );
+    },
+  };
+}
+
+export const INBOX_CONSUMERS_ENABLED = Symbol('INBOX_CONSUMERS_ENABLED');
+
+/** Starts every module's consumers where messaging runs (see PlatformModule); stops them first on shutdown. */
+@Injectable()
+export class InboxConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Inbox');
+  readonly consumers: InboxConsumer[] = [];
+
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MessageBroker) private readonly broker: MessageBroker,
+    @Inject(INBOX_CONSUMERS_ENABLED) private readonly enabled: boolean,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) {
+      return;
+    }
+    const features = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is InboxFeature => instance instanceof InboxFeature);
+    for (const { consumers } of features) {
+      for (const { definition, runInTransaction } of consumers) {
+        const consumer = new InboxConsumer(this.broker, definition, runInTransaction, this.logger);
+        await consumer.start();
+        this.consumers.push(consumer);
+        this.logger.log(`Consuming ${definition.contract.type} as ${definition.name}`);
+      }
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+  }
+}
+
+@Module({})
+export class InboxModule {
+  /** In the platform module: decides once whether this process consumes. */
+  static forRoot(consumersEnabled: boolean): DynamicModule {
+    return {
+      module: InboxModule,
+      global: true,
+      imports: [DiscoveryModule],
+      providers: [{ provide: INBOX_CONSUMERS_ENABLED, useValue: consumersEnabled }, InboxConsumers],
+      exports: [InboxConsumers],
+    };
+  }
+}
