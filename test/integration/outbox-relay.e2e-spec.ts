@@ -10,6 +10,7 @@ import {
 } from '@platform/database';
 import {
   type BrokerMessage,
+  BrokerUnavailable,
   createEvent,
   defineEvent,
   type DeliveredMessage,
@@ -61,6 +62,7 @@ class ScriptedBroker extends MessageBroker {
   readonly name = 'scripted';
   rejectPoison = true;
   hangForever = false;
+  unavailable = false;
   /** Random publish latency, so that concurrent relays interleave as they would over a network. */
   jitterMs = 0;
 
@@ -73,6 +75,9 @@ class ScriptedBroker extends MessageBroker {
   async publish(messages: readonly BrokerMessage[]): Promise<void> {
     if (this.jitterMs > 0) {
       await sleep(Math.random() * this.jitterMs);
+    }
+    if (this.unavailable) {
+      throw new BrokerUnavailable('connection refused');
     }
     if (this.rejectPoison && messages.some((message) => message.value.includes('"poison":true'))) {
       throw new Error('message too large');
@@ -263,6 +268,27 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
       await waitFor(() => received.length === 4);
       expect(received[3]).toMatchObject({ subject: 'order-1', seq: 2, id: dead!.eventId });
       expect(await statuses()).toEqual({ PUBLISHED: 4 });
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('waits out a broker outage without spending attempts, then publishes everything', async () => {
+    const scripted = new ScriptedBroker(broker);
+    scripted.unavailable = true;
+    await record(event('order-1', 1), event('order-1', 2), event('order-2', 1));
+    const relay = new OutboxRelay(connection, scripted, relayOptions({ maxAttempts: 2 }), quiet);
+    await relay.start();
+    try {
+      await waitFor(() => relay.counters.brokerUnavailable >= 5);
+      expect(await statuses()).toEqual({ PENDING: 3 });
+      expect(await queryDatabase(database.url, 'SELECT DISTINCT attempts FROM ordering.outbox')).toEqual([
+        { attempts: 0 },
+      ]);
+      scripted.unavailable = false;
+      await waitFor(() => received.length === 3);
+      expect(received.filter((r) => r.subject === 'order-1').map((r) => r.seq)).toEqual([1, 2]);
+      expect(relay.counters).toMatchObject({ failedAttempts: 0, deadLettered: 0 });
     } finally {
       await relay.stop();
     }

@@ -1,3 +1,15 @@
+/**
+ * The broker could not be reached or did not answer (connection refused, timeouts, no leader).
+ * Unlike a rejected message, this says nothing about the message: callers wait and try again
+ * without holding it against the message (the outbox relay does not count it as an attempt).
+ */
+export class BrokerUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrokerUnavailable';
+  }
+}
+
 /** A message as brokers carry it: a topic, a key that decides its partition, a body and headers. */
 export interface BrokerMessage {
   topic: string;
@@ -47,6 +59,7 @@ export abstract class MessageBroker {
   /**
    * Resolves once the broker has durably accepted every message, in order per key. A rejection
    * says nothing about which were accepted: callers publish them again (consumers are idempotent).
+   * It is a BrokerUnavailable when the broker, not the messages, is the problem.
    */
   abstract publish(messages: readonly BrokerMessage[]): Promise<void>;
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   type BrokerMessage,
+  BrokerUnavailable,
   type ConsumerOptions,
   type DeliveredMessage,
   MessageBroker,
@@ -48,7 +49,7 @@ export class InProcessBroker extends MessageBroker {
 
   async publish(messages: readonly BrokerMessage[]): Promise<void> {
     if (this.closed) {
-      throw new Error('The in-process broker is closed');
+      throw new BrokerUnavailable('The in-process broker is closed');
     }
     for (const message of messages) {
       const partitions = this.partitionsOf(message.topic);

@@ -1,4 +1,5 @@
 export {
+  BrokerUnavailable,
   MessageBroker,
   type BrokerMessage,
   type DeliveredMessage,

@@ -3,6 +3,14 @@ import {
   type EachBatchPayload,
   type IHeaders,
   Kafka,
+  KafkaJSBrokerNotFound,
+  KafkaJSConnectionError,
+  KafkaJSError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSMetadataNotLoaded,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSRequestTimeoutError,
+  KafkaJSTimeout,
   type KafkaMessage,
   type Message,
   Partitioners,
@@ -12,6 +20,7 @@ import {
 import { retryDelayMs } from './backoff';
 import {
   type BrokerMessage,
+  BrokerUnavailable,
   type ConsumerOptions,
   type DeliveredMessage,
   type MessageHandler,
@@ -126,12 +135,18 @@ export class KafkaBroker extends MessageBroker {
       topicMessages.push({ key, value, headers: { ...headers } });
       byTopic.set(topic, topicMessages);
     }
-    await this.ensureTopics([...byTopic.keys()]);
-    await this.connect(this.producer);
-    await this.producer.sendBatch({
-      acks: -1, // every in-sync replica has the messages before this resolves
-      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-    });
+    try {
+      await this.ensureTopics([...byTopic.keys()]);
+      await this.connect(this.producer);
+      await this.producer.sendBatch({
+        acks: -1, // every in-sync replica has the messages before this resolves
+        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      });
+    } catch (error) {
+      throw isUnavailability(error)
+        ? new BrokerUnavailable(`Kafka is unavailable: ${(error as Error).message}`, { cause: error })
+        : error;
+    }
   }
 
   async consume({ group, topics, handler }: ConsumerOptions): Promise<RunningConsumer> {
@@ -250,6 +265,23 @@ export class KafkaBroker extends MessageBroker {
     }
     return connected;
   }
+}
+
+/**
+ * Connection failures, timeouts and retriable broker errors (no leader, coordinator moving)
+ * that kafkajs gave up retrying: the cluster is the problem, not the messages.
+ */
+function isUnavailability(error: unknown): boolean {
+  const unavailable = [
+    KafkaJSConnectionError,
+    KafkaJSRequestTimeoutError,
+    KafkaJSBrokerNotFound,
+    KafkaJSNumberOfRetriesExceeded,
+    KafkaJSTimeout,
+    KafkaJSMetadataNotLoaded,
+    KafkaJSGroupCoordinatorNotFound,
+  ];
+  return unavailable.some((type) => error instanceof type) || (error instanceof KafkaJSError && error.retriable);
 }
 
 async function handled(handler: MessageHandler, message: DeliveredMessage): Promise<boolean> {

@@ -1,5 +1,11 @@
 import type { DatabaseConnection, SqlRow } from '@platform/database';
-import { type IntegrationEvent, type MessageBroker, retryDelayMs, toBrokerMessage } from '@platform/messaging';
+import {
+  BrokerUnavailable,
+  type IntegrationEvent,
+  type MessageBroker,
+  retryDelayMs,
+  toBrokerMessage,
+} from '@platform/messaging';
 import { outboxTable } from './outbox-record';
 
 export interface OutboxRelayOptions {
@@ -32,6 +38,8 @@ export interface RelayCounters {
   failedAttempts: number;
   deadLettered: number;
   purged: number;
+  /** Batches held back because the broker was unavailable (not counted against the events). */
+  brokerUnavailable: number;
 }
 
 interface ClaimedRow extends SqlRow {
@@ -59,10 +67,19 @@ interface ClaimedRow extends SqlRow {
  *   older than it has ended (`txid < pg_snapshot_xmin`), so an event whose transaction commits
  *   late can never be overtaken by a later event of its subject;
  * - a message that keeps failing is retried with backoff and then dead-lettered, without
- *   holding up other subjects.
+ *   holding up other subjects; a broker that is down (BrokerUnavailable) is waited for, with
+ *   backoff, without spending the events' attempts, so an outage never dead-letters anything.
  */
 export class OutboxRelay {
-  readonly counters: RelayCounters = { published: 0, failedAttempts: 0, deadLettered: 0, purged: 0 };
+  readonly counters: RelayCounters = {
+    published: 0,
+    failedAttempts: 0,
+    deadLettered: 0,
+    purged: 0,
+    brokerUnavailable: 0,
+  };
+  /** Consecutive batches the broker was unavailable for: the backoff of the next wait. */
+  private outage = 0;
   private readonly table: string;
   private running = false;
   private wakeUp: (() => void) | null = null;
@@ -205,8 +222,13 @@ export class OutboxRelay {
     try {
       await this.broker.publish(ordered.map((row) => toBrokerMessage(toEvent(row))));
       await this.markPublished(ordered.map((row) => row.id));
+      this.outage = 0;
       return;
     } catch (error) {
+      if (error instanceof BrokerUnavailable) {
+        await this.holdForOutage(ordered, error);
+        return;
+      }
       this.logger.warn(
         `Outbox relay ${this.options.schema}: a batch of ${ordered.length} failed (${(error as Error).message}); publishing one by one`,
       );
@@ -214,7 +236,7 @@ export class OutboxRelay {
     // One by one, to find the messages that fail; a subject stops at its first failure so that
     // its later events are not published before it.
     const failedSubjects = new Set<string>();
-    for (const row of ordered) {
+    for (const [index, row] of ordered.entries()) {
       if (failedSubjects.has(row.subject)) {
         await this.release(row.id);
         continue;
@@ -223,10 +245,33 @@ export class OutboxRelay {
         await this.broker.publish([toBrokerMessage(toEvent(row))]);
         await this.markPublished([row.id]);
       } catch (error) {
+        if (error instanceof BrokerUnavailable) {
+          await this.holdForOutage(ordered.slice(index), error);
+          return;
+        }
         failedSubjects.add(row.subject);
         await this.recordFailure(row, error as Error);
       }
     }
+  }
+
+  /** Gives the rows back, due again after a backoff that grows while the outage lasts. */
+  private async holdForOutage(rows: ClaimedRow[], error: BrokerUnavailable): Promise<void> {
+    this.outage += 1;
+    this.counters.brokerUnavailable += 1;
+    if (this.outage === 1) {
+      this.logger.warn(`Outbox relay ${this.options.schema}: broker unavailable (${error.message}); waiting for it`);
+    }
+    const delayMs = retryDelayMs(this.outage, this.options.backoffBaseMs, this.options.backoffCapMs);
+    await this.database.withSession((session) =>
+      session.query(
+        `UPDATE ${this.table}
+         SET leased_until = NULL, leased_by = NULL, last_error = left($3, 2000),
+             next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+         WHERE id = ANY($1::bigint[]) AND leased_by = $2`,
+        [rows.map((row) => row.id), this.options.relayId, error.message, delayMs],
+      ),
+    );
   }
 
   private async markPublished(ids: string[]): Promise<void> {
