@@ -6,7 +6,7 @@ import { PlatformModule } from '@platform/defaults';
 
 /**
  * The background deployable: the same modules as the api, in their non-HTTP roles. With Kafka it
- * relays every module's outbox (and, as they land, runs the event consumers and saga timers);
+ * relays every module's outbox and runs every module's event consumers (saga timers join with issue 5);
  * its controllers are not served.
  */
 @Module({})

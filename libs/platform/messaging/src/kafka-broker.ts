@@ -251,7 +251,7 @@ export class KafkaBroker extends MessageBroker {
 
   private assertOpen(): void {
     if (this.closing) {
-      throw new Error('The Kafka broker is closed');
+      throw new BrokerUnavailable('The Kafka broker is closed');
     }
   }
 
