@@ -14,7 +14,14 @@ export interface TestApp {
 /** The real api application on a fresh PostgreSQL database of its own, migrated and seeded. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'warn', LOG_HTTP_REQUESTS: 'false', DATABASE_URL: database.url, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    LOG_HTTP_REQUESTS: 'false',
+    // A jest worker's event loop also runs the tests: shedding on its delay is tested on purpose only.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    DATABASE_URL: database.url,
+    ...env,
+  });
   const app = await createApiApp(config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -18,6 +18,12 @@ describe('loadConfig', () => {
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://app@db:5432/orders', poolSize: 20 });
   });
 
+  it('sheds on event-loop delay by default on PostgreSQL only (PGlite works on the event loop)', () => {
+    expect(loadConfig({}).http.loadShedding.maxEventLoopDelayMs).toBe(0);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/x' }).http.loadShedding.maxEventLoopDelayMs).toBe(500);
+    expect(loadConfig({ LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '200' }).http.loadShedding.maxEventLoopDelayMs).toBe(200);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).database.kind).toBe('embedded');
   });

@@ -6,7 +6,13 @@ export type DatabaseConfig =
 /** The validated configuration, shaped for the code that uses it rather than as raw variables. */
 export interface AppConfig {
   environment: Environment['NODE_ENV'];
-  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    shutdownGraceMs: number;
+    loadShedding: { maxEventLoopDelayMs: number; maxInFlight: number; retryAfterSeconds: number };
+  };
   database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string };
   seedSampleData: boolean;
   log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
@@ -57,6 +63,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port: e.PORT,
       bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      loadShedding: {
+        // PGlite runs its queries on the event loop: there, delay measures database work, not overload.
+        maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS ?? (database.kind === 'embedded' ? 0 : 500),
+        maxInFlight: e.LOAD_SHED_MAX_IN_FLIGHT,
+        retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
+      },
     },
     database: { ...database, migrateOnStart: e.DATABASE_MIGRATE_ON_START, migrationsDir: e.MIGRATIONS_DIR },
     seedSampleData: e.SEED_SAMPLE_DATA,

@@ -27,6 +27,10 @@ export const environmentSchema = z.object({
   LOG_HTTP_REQUESTS: booleanFlag.default(true),
   HTTP_BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(65536),
   SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
+  /** Default: 500 on PostgreSQL, 0 (off) on the embedded database, whose work runs on the event loop. */
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000).optional(),
+  LOAD_SHED_MAX_IN_FLIGHT: integer(0, 1_000_000).default(2_000),
+  LOAD_SHED_RETRY_AFTER_SECONDS: integer(1, 3600).default(2),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })

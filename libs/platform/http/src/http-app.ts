@@ -8,6 +8,7 @@ import type { AppConfig } from '@platform/config';
 import { REQUEST_ID_HEADER, requestIdFor } from '@platform/logging';
 import { Logger } from 'nestjs-pino';
 import { acceptJsonBodiesOnly } from './json-body';
+import { shedLoad } from './load-shedding';
 import { sendProblem } from './problem-details.filter';
 
 export interface ApiDescription {
@@ -45,6 +46,7 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   // Body errors (size, type, syntax) reach ProblemDetailsFilter through Nest's exception layer.
   acceptJsonBodiesOnly(fastify);
+  await shedLoad(fastify, { ...config.http.loadShedding, neverShed: ['/health/'] });
   // Once shutdown starts, responses close their connection: keep-alive clients would otherwise
   // hold the server open until their idle timeout, past the grace period.
   let draining = false;
