@@ -17,7 +17,11 @@ describe('Platform routes', () => {
     const response = await t.http.get('/health/ready').expect(200);
     expect(response.body).toMatchObject({
       status: 'ok',
-      info: { database: { status: 'up', kind: 'postgres' }, lifecycle: { status: 'up', state: 'serving' } },
+      info: {
+        database: { status: 'up', kind: 'postgres' },
+        breakers: { status: 'up', 'message-broker': 'closed', degraded: [] },
+        lifecycle: { status: 'up', state: 'serving' },
+      },
     });
   });
 

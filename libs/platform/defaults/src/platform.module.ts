@@ -9,6 +9,7 @@ import { InboxModule } from '@platform/inbox';
 import { LoggingModule } from '@platform/logging';
 import { MessagingModule } from '@platform/messaging';
 import { OutboxModule } from '@platform/outbox';
+import { ResilienceModule } from '@platform/resilience';
 import { ClsModule } from 'nestjs-cls';
 
 /** What a deployable is for: serving HTTP, or the background work (relays, consumers, timers). */
@@ -38,6 +39,7 @@ export class PlatformModule {
         // Async context for the modules' transactions (each module registers its own plugin).
         ClsModule.forRoot({ global: true }),
         LoggingModule,
+        ResilienceModule,
         DatabaseModule,
         MessagingModule,
         OutboxModule.forRoot(runsMessaging(role, config)),

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Injectable, type BeforeApplicationShutdown } f
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DatabaseConnection } from '@platform/database';
+import { CircuitBreakers } from '@platform/resilience';
 
 const DATABASE_PING_TIMEOUT_MS = 2_000;
 
@@ -23,6 +24,7 @@ export class HealthController {
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(DatabaseConnection) private readonly database: DatabaseConnection,
     @Inject(ShutdownSignal) private readonly shutdown: ShutdownSignal,
+    @Inject(CircuitBreakers) private readonly breakers: CircuitBreakers,
   ) {}
 
   /** The process is alive and its event loop turns. Checks nothing else, so it never flaps. */
@@ -32,11 +34,15 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Ready for traffic: the database answers and the process is not shutting down. */
+  /**
+   * Ready for traffic: the database answers, no breaker of a required dependency is open, and the
+   * process is not shutting down. An open breaker of an optional dependency (the message broker,
+   * the payment gateway) is reported, as `degraded`, but keeps the instance in service.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.checkDatabase(), () => this.checkNotDraining()]);
+    return this.health.check([() => this.checkDatabase(), () => this.checkBreakers(), () => this.checkNotDraining()]);
   }
 
   private async checkDatabase() {
@@ -47,6 +53,15 @@ export class HealthController {
     } catch (error) {
       return indicator.down({ kind: this.database.kind, message: (error as Error).message });
     }
+  }
+
+  private checkBreakers() {
+    const indicator = this.indicators.check('breakers');
+    const snapshot = this.breakers.snapshot();
+    const states = Object.fromEntries(snapshot.map((breaker) => [breaker.name, breaker.state]));
+    const degraded = snapshot.filter((breaker) => breaker.state !== 'closed' && breaker.isOptional).map((b) => b.name);
+    const failing = snapshot.filter((breaker) => breaker.state === 'open' && !breaker.isOptional).map((b) => b.name);
+    return failing.length > 0 ? indicator.down({ ...states, failing }) : indicator.up({ ...states, degraded });
   }
 
   private checkNotDraining() {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { retryDelayMs } from '@platform/resilience';
 import {
   type BrokerMessage,
   BrokerUnavailable,
@@ -8,7 +9,6 @@ import {
   MessageBroker,
   type RunningConsumer,
 } from './broker';
-import { retryDelayMs } from './backoff';
 
 interface Partition {
   log: BrokerMessage[];

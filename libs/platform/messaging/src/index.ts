@@ -9,7 +9,6 @@ export {
 } from './broker';
 export { InProcessBroker } from './in-process-broker';
 export { KafkaBroker, type KafkaBrokerOptions, type KafkaLogLevel } from './kafka-broker';
-export { retryDelayMs } from './backoff';
 export {
   type IntegrationEvent,
   type EventContract,
@@ -23,4 +22,5 @@ export {
   MalformedMessage,
 } from './integration-event';
 export { currentTraceparent } from './trace-context';
-export { MessagingModule } from './messaging.module';
+export { MessagingModule, BROKER_BREAKER } from './messaging.module';
+export { GuardedBroker } from './guarded-broker';

@@ -17,7 +17,7 @@ import {
   type Producer,
   logLevel,
 } from 'kafkajs';
-import { retryDelayMs } from './backoff';
+import { retryDelayMs } from '@platform/resilience';
 import {
   type BrokerMessage,
   BrokerUnavailable,

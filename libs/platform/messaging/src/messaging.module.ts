@@ -1,17 +1,23 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { CircuitBreakers } from '@platform/resilience';
 import { MessageBroker } from './broker';
+import { GuardedBroker } from './guarded-broker';
 import { InProcessBroker } from './in-process-broker';
 import { KafkaBroker } from './kafka-broker';
 
-function createBroker(config: AppConfig): MessageBroker {
+export const BROKER_BREAKER = 'message-broker';
+
+function createBroker(config: AppConfig, breakers: CircuitBreakers): MessageBroker {
   const logger = new Logger('Messaging');
+  // Optional for readiness: with the broker down the api still takes orders; events wait in the outbox.
+  const breaker = breakers.for(BROKER_BREAKER, { isOptional: true, errorFilter: GuardedBroker.isNotUnavailability });
   if (config.kafka) {
     logger.log(`Kafka at ${config.kafka.brokers.join(', ')}`);
-    return new KafkaBroker({ ...config.kafka, logLevel: 'warn' });
+    return new GuardedBroker(new KafkaBroker({ ...config.kafka, logLevel: 'warn' }), breaker);
   }
   logger.log('In-process broker: events stay inside this process (set KAFKA_BROKERS for Kafka)');
-  return new InProcessBroker();
+  return new GuardedBroker(new InProcessBroker(), breaker);
 }
 
 @Injectable()
@@ -23,10 +29,16 @@ class BrokerLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The process's one MessageBroker: Kafka when KAFKA_BROKERS is set, in-process otherwise. */
+/**
+ * The process's one MessageBroker: Kafka when KAFKA_BROKERS is set, in-process otherwise, its
+ * publishing behind the `message-broker` circuit breaker.
+ */
 @Global()
 @Module({
-  providers: [{ provide: MessageBroker, useFactory: createBroker, inject: [APP_CONFIG] }, BrokerLifecycle],
+  providers: [
+    { provide: MessageBroker, useFactory: createBroker, inject: [APP_CONFIG, CircuitBreakers] },
+    BrokerLifecycle,
+  ],
   exports: [MessageBroker],
 })
 export class MessagingModule {}

@@ -1,11 +1,6 @@
 import type { DatabaseConnection, SqlRow } from '@platform/database';
-import {
-  BrokerUnavailable,
-  type IntegrationEvent,
-  type MessageBroker,
-  retryDelayMs,
-  toBrokerMessage,
-} from '@platform/messaging';
+import { BrokerUnavailable, type IntegrationEvent, type MessageBroker, toBrokerMessage } from '@platform/messaging';
+import { retryDelayMs } from '@platform/resilience';
 import { outboxTable } from './outbox-record';
 
 export interface OutboxRelayOptions {
@@ -54,6 +49,9 @@ interface ClaimedRow extends SqlRow {
   attempts: number;
 }
 
+/** The longest pause between probes of a broker that is down. */
+const OUTAGE_PROBE_CAP_MS = 5_000;
+
 /**
  * Moves events from a module's outbox to the broker. Any number of relays can run over one
  * outbox; together they guarantee:
@@ -80,6 +78,8 @@ export class OutboxRelay {
   };
   /** Consecutive batches the broker was unavailable for: the backoff of the next wait. */
   private outage = 0;
+  /** Set when the broker is unavailable: the loop waits this long, whatever NOTIFYs arrive. */
+  private pauseMs = 0;
   private readonly table: string;
   private running = false;
   private wakeUp: (() => void) | null = null;
@@ -158,12 +158,21 @@ export class OutboxRelay {
       } catch (error) {
         this.logger.error(`Outbox relay ${this.options.schema}: ${(error as Error).message}`);
       }
-      if (this.running && !this.pendingWake) {
+      const paused = this.pauseMs > 0;
+      if (paused) {
+        idleMs = this.pauseMs;
+        this.pauseMs = 0;
+      }
+      if (this.running && (paused || !this.pendingWake)) {
         await new Promise<void>((resume) => {
           const timer = setTimeout(resume, idleMs);
           this.wakeUp = () => {
-            clearTimeout(timer);
-            resume();
+            // During an outage only stop() cuts the pause short: a NOTIFY per new event would
+            // otherwise make every placement a publish attempt against a broker that is down.
+            if (!paused || !this.running) {
+              clearTimeout(timer);
+              resume();
+            }
           };
         });
         this.wakeUp = null;
@@ -256,20 +265,23 @@ export class OutboxRelay {
   }
 
   /** Gives the rows back, due again after a backoff that grows while the outage lasts. */
+  /**
+   * Gives the rows back as they were (still due, attempts untouched) and pauses this relay for a
+   * backoff that grows while the outage lasts, up to OUTAGE_PROBE_CAP_MS: the next claim is the
+   * probe, and once the broker answers everything goes out at once, in order.
+   */
   private async holdForOutage(rows: ClaimedRow[], error: BrokerUnavailable): Promise<void> {
     this.outage += 1;
     this.counters.brokerUnavailable += 1;
     if (this.outage === 1) {
       this.logger.warn(`Outbox relay ${this.options.schema}: broker unavailable (${error.message}); waiting for it`);
     }
-    const delayMs = retryDelayMs(this.outage, this.options.backoffBaseMs, this.options.backoffCapMs);
+    this.pauseMs = Math.max(1, retryDelayMs(this.outage, this.options.backoffBaseMs, OUTAGE_PROBE_CAP_MS));
     await this.database.withSession((session) =>
       session.query(
-        `UPDATE ${this.table}
-         SET leased_until = NULL, leased_by = NULL, last_error = left($3, 2000),
-             next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+        `UPDATE ${this.table} SET leased_until = NULL, leased_by = NULL, last_error = left($3, 2000)
          WHERE id = ANY($1::bigint[]) AND leased_by = $2`,
-        [rows.map((row) => row.id), this.options.relayId, error.message, delayMs],
+        [rows.map((row) => row.id), this.options.relayId, error.message],
       ),
     );
   }

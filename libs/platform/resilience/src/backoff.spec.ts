@@ -27,6 +27,14 @@ describe('retryDelayMs (exponential backoff with full jitter)', () => {
     expect(retryDelayMs(-3, 100, 10_000, highest)).toBe(99);
   });
 
+  it('is 0, never NaN, when the base or the cap is 0, however many attempts', () => {
+    // 0 * 2^1999 would be 0 * Infinity = NaN without the guard.
+    expect([1, 10, 1_024, 2_000].map((attempt) => retryDelayMs(attempt, 0, 5_000, highest))).toEqual([0, 0, 0, 0]);
+    expect(retryDelayMs(2_000, 100, 0, highest)).toBe(0);
+    expect(retryDelayMs(3, -100, 5_000, highest)).toBe(0);
+    expect(retryDelayMs(3, Number.NaN, 5_000, highest)).toBe(0);
+  });
+
   it('is full jitter: the injected random scales the whole range, from 0 to the ceiling', () => {
     // Attempt 4: ceiling min(10000, 100 * 2^3) = 800.
     expect([0, 0.25, 0.5, 0.999].map((value) => retryDelayMs(4, 100, 10_000, always(value)))).toEqual([
