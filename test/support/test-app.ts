@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@platform/config';
 import request from 'supertest';
 import { createApiApp } from '../../apps/api/src/api-app';
+import { withPaymentGateway } from '../../apps/payment-gateway/src/embedded';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -22,7 +23,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     DATABASE_URL: database.url,
     ...env,
   });
-  const app = await createApiApp(config);
+  const { config: withGateway, stop: stopPaymentGateway } = await withPaymentGateway(config);
+  const app = await createApiApp(withGateway);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
@@ -31,6 +33,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     database,
     close: async () => {
       await app.close();
+      await stopPaymentGateway();
       await database.drop();
     },
   };

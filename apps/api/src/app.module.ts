@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CatalogModule } from '@modulith/catalog';
 import { OrderingModule } from '@modulith/ordering';
+import { PaymentsModule } from '@modulith/payments';
 import type { AppConfig } from '@platform/config';
 import { PlatformModule } from '@platform/defaults';
 
@@ -8,6 +9,9 @@ import { PlatformModule } from '@platform/defaults';
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ApiModule, imports: [PlatformModule.forRoot(config, 'api'), CatalogModule, OrderingModule] };
+    return {
+      module: ApiModule,
+      imports: [PlatformModule.forRoot(config, 'api'), CatalogModule, OrderingModule, PaymentsModule],
+    };
   }
 }

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { ConfigurationError, loadConfig } from '@platform/config';
 import { closeGracefullyOnSignals } from '@platform/defaults';
+import { withPaymentGateway } from '../../payment-gateway/src/embedded';
 import { createApiApp } from './api-app';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { config, stop: stopPaymentGateway, announce } = await withPaymentGateway(loadConfig());
   const app = await createApiApp(config);
-  closeGracefullyOnSignals(app, config.http.shutdownGraceMs);
+  announce();
+  closeGracefullyOnSignals(app, config.http.shutdownGraceMs, stopPaymentGateway);
   await app.listen({ port: config.http.port, host: config.http.host });
 }
 

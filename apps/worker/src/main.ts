@@ -4,13 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigurationError, loadConfig } from '@platform/config';
 import { closeGracefullyOnSignals } from '@platform/defaults';
 import { Logger } from 'nestjs-pino';
+import { withPaymentGateway } from '../../payment-gateway/src/embedded';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { config, stop: stopPaymentGateway, announce } = await withPaymentGateway(loadConfig());
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  closeGracefullyOnSignals(app, config.http.shutdownGraceMs);
+  announce();
+  closeGracefullyOnSignals(app, config.http.shutdownGraceMs, stopPaymentGateway);
   await app.init();
   new NestLogger('Worker').log('Worker started');
 }

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CatalogModule } from '@modulith/catalog';
 import { OrderingModule } from '@modulith/ordering';
+import { PaymentsModule } from '@modulith/payments';
 import type { AppConfig } from '@platform/config';
 import { PlatformModule } from '@platform/defaults';
 
@@ -14,7 +15,7 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [PlatformModule.forRoot(config, 'worker'), CatalogModule, OrderingModule],
+      imports: [PlatformModule.forRoot(config, 'worker'), CatalogModule, OrderingModule, PaymentsModule],
     };
   }
 }

@@ -16,6 +16,8 @@ export interface AppConfig {
   database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string };
   seedSampleData: boolean;
   log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
+  /** The payment provider; no URL: the api starts the simulator in-process (apps/payment-gateway). */
+  paymentGateway: { url: string | null; timeoutMs: number; attempts: number; concurrency: number; queue: number };
   /** Kafka when KAFKA_BROKERS is set; otherwise the in-process broker (one process only). */
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number } | null;
   outbox: {
@@ -73,6 +75,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { ...database, migrateOnStart: e.DATABASE_MIGRATE_ON_START, migrationsDir: e.MIGRATIONS_DIR },
     seedSampleData: e.SEED_SAMPLE_DATA,
     log: { level: e.LOG_LEVEL, httpRequests: e.LOG_HTTP_REQUESTS },
+    paymentGateway: {
+      url: e.PAYMENT_GATEWAY_URL ?? null,
+      timeoutMs: e.PAYMENT_GATEWAY_TIMEOUT_MS,
+      attempts: e.PAYMENT_GATEWAY_ATTEMPTS,
+      concurrency: e.PAYMENT_GATEWAY_CONCURRENCY,
+      queue: e.PAYMENT_GATEWAY_QUEUE,
+    },
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS.split(','),

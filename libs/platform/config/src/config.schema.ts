@@ -31,6 +31,11 @@ export const environmentSchema = z.object({
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: integer(0, 60_000).optional(),
   LOAD_SHED_MAX_IN_FLIGHT: integer(0, 1_000_000).default(2_000),
   LOAD_SHED_RETRY_AFTER_SECONDS: integer(1, 3600).default(2),
+  PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  PAYMENT_GATEWAY_TIMEOUT_MS: integer(50, 60_000).default(2_000),
+  PAYMENT_GATEWAY_ATTEMPTS: integer(1, 10).default(3),
+  PAYMENT_GATEWAY_CONCURRENCY: integer(1, 10_000).default(64),
+  PAYMENT_GATEWAY_QUEUE: integer(0, 100_000).default(256),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })

@@ -5,7 +5,12 @@ import { type INestApplicationContext, Logger } from '@nestjs/common';
  * Nest's own shutdown hooks would re-raise the signal and end the process with it; orchestrators
  * read that as a crash. If the shutdown takes longer than `graceMs`, the process exits 1 anyway.
  */
-export function closeGracefullyOnSignals(app: INestApplicationContext, graceMs: number): void {
+export function closeGracefullyOnSignals(
+  app: INestApplicationContext,
+  graceMs: number,
+  /** Runs after the application closed: things started outside it (an in-process simulator). */
+  afterClose: () => Promise<void> = async () => undefined,
+): void {
   const logger = new Logger('Shutdown');
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -18,13 +23,16 @@ export function closeGracefullyOnSignals(app: INestApplicationContext, graceMs: 
       logger.error(`Shutdown took longer than ${graceMs} ms; exiting now`);
       process.exit(1);
     }, graceMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'Shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(afterClose)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'Shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

@@ -1,0 +1,27 @@
+/** A capture of an order's total at the payment provider, keyed so that a retry never charges twice. */
+export interface CaptureRequest {
+  /** Derived from the order: the same order always sends the same key. */
+  idempotencyKey: string;
+  /** The order id. */
+  reference: string;
+  customerId: string;
+  amountMinor: number;
+  currency: string;
+}
+
+/** A decline and a capture are both answers; an unavailable provider is an error (PaymentGatewayUnavailable). */
+export type CaptureResult =
+  { status: 'CAPTURED'; captureId: string } | { status: 'DECLINED'; captureId: string; declineReason: string };
+
+/** The provider could not give an answer: down, too slow, overloaded, or its breaker is open. */
+export class PaymentGatewayUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PaymentGatewayUnavailable';
+  }
+}
+
+/** The payments module's port to the external provider. */
+export abstract class PaymentGateway {
+  abstract capture(request: CaptureRequest): Promise<CaptureResult>;
+}
