@@ -87,7 +87,7 @@ describe('Payment gateway client (timeout, retry, breaker, bulkhead)', () => {
     const started = Date.now();
     await expect(payments.capture(capture())).rejects.toThrow('no answer within 200 ms');
     // 3 attempts of 200 ms and 2 backoffs of at most 50 ms, with room for a loaded machine.
-    expect(Date.now() - started).toBeLessThan(3 * 200 + 2 * 50 + 500);
+    expect(Date.now() - started).toBeLessThan(3 * 200 + 2 * 50 + 1_500);
     expect(gateway.state.charges).toHaveLength(0);
   });
 
@@ -115,7 +115,7 @@ describe('Payment gateway client (timeout, retry, breaker, bulkhead)', () => {
     const refused = payments.capture(capture());
     await expect(refused).rejects.toThrow('too many captures in progress');
     await expect(refused).rejects.toMatchObject({ cause: expect.any(BulkheadRejected) });
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(1_000);
     gateway.setFaults({});
     await Promise.allSettled(held);
   });
