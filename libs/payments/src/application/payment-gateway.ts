@@ -21,6 +21,17 @@ export class PaymentGatewayUnavailable extends Error {
   }
 }
 
+/**
+ * The provider refused the request itself (HTTP 4xx other than 429): retrying cannot help, and it
+ * says nothing about the provider's health. A bug on our side, or a contract change on theirs.
+ */
+export class PaymentRequestRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaymentRequestRefused';
+  }
+}
+
 /** The payments module's port to the external provider. */
 export abstract class PaymentGateway {
   abstract capture(request: CaptureRequest): Promise<CaptureResult>;

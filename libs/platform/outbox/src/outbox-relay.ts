@@ -264,7 +264,6 @@ export class OutboxRelay {
     }
   }
 
-  /** Gives the rows back, due again after a backoff that grows while the outage lasts. */
   /**
    * Gives the rows back as they were (still due, attempts untouched) and pauses this relay for a
    * backoff that grows while the outage lasts, up to OUTAGE_PROBE_CAP_MS: the next claim is the

@@ -12,6 +12,7 @@ import {
   type CaptureResult,
   PaymentGateway,
   PaymentGatewayUnavailable,
+  PaymentRequestRefused,
 } from '../../application/payment-gateway';
 
 export const PAYMENT_GATEWAY_BREAKER = 'payment-gateway';
@@ -33,9 +34,6 @@ export interface HttpPaymentGatewayOptions {
 /** A response that says the provider failed, not the request: worth retrying, counts against the breaker. */
 class ProviderFailure extends Error {}
 
-/** A response that says the request is wrong: retrying cannot help, and the provider is fine. */
-class RequestRefused extends Error {}
-
 /**
  * The provider over HTTP, behind the four policies every call leaving the process gets:
  * a bulkhead (bounded concurrency and queue), retries with full-jitter backoff (safe: a capture
@@ -54,7 +52,7 @@ export class HttpPaymentGateway extends PaymentGateway {
       // Optional for readiness: the api does not call the provider while serving requests.
       isOptional: true,
       // A refused request (4xx) is the caller's fault; it must not open the breaker.
-      errorFilter: (error) => error instanceof RequestRefused,
+      errorFilter: (error) => error instanceof PaymentRequestRefused,
       ...options.breaker,
     });
     this.call = resilient('payment-gateway.capture', {
@@ -65,7 +63,7 @@ export class HttpPaymentGateway extends PaymentGateway {
         attempts: options.attempts,
         baseMs: options.backoffBaseMs ?? 100,
         capMs: options.backoffCapMs ?? 1_000,
-        isRetryable: (error) => !(error instanceof RequestRefused),
+        isRetryable: (error) => !(error instanceof PaymentRequestRefused),
       },
     });
   }
@@ -74,7 +72,7 @@ export class HttpPaymentGateway extends PaymentGateway {
     try {
       return await this.call((signal) => this.post(request, signal));
     } catch (error) {
-      if (error instanceof RequestRefused) {
+      if (error instanceof PaymentRequestRefused) {
         throw error;
       }
       throw new PaymentGatewayUnavailable(`Payment gateway unavailable: ${describe(error)}`, { cause: error });
@@ -93,7 +91,7 @@ export class HttpPaymentGateway extends PaymentGateway {
       throw new ProviderFailure(`HTTP ${response.status}`);
     }
     if (!response.ok) {
-      throw new RequestRefused(
+      throw new PaymentRequestRefused(
         `The payment gateway refused the capture: HTTP ${response.status} ${await response.text()}`,
       );
     }
