@@ -69,6 +69,15 @@ export class InProcessBroker extends MessageBroker {
     const wake = new Set<() => void>();
     const onAppend = () => wake.forEach((resume) => resume());
     this.appended.on('append', onAppend);
+    /** Resolves on the next append (or stop, or a partition given up by another consumer). */
+    const nextWake = () =>
+      new Promise<void>((resume) => {
+        const done = () => {
+          wake.delete(done);
+          resume();
+        };
+        wake.add(done);
+      });
 
     const runPartition = async (topic: string, index: number): Promise<void> => {
       const partition = this.partitionsOf(topic)[index]!;
@@ -77,26 +86,14 @@ export class InProcessBroker extends MessageBroker {
       while (!stopping) {
         const owner = state.owners.get(positionKey);
         if (owner !== me && owner !== undefined) {
-          await new Promise<void>((resume) => {
-            const done = () => {
-              wake.delete(done);
-              resume();
-            };
-            wake.add(done);
-          });
+          await nextWake();
           continue;
         }
         state.owners.set(positionKey, me);
         const offset = state.positions.get(positionKey) ?? 0;
         const message = partition.log[offset];
         if (!message) {
-          await new Promise<void>((resume) => {
-            const done = () => {
-              wake.delete(done);
-              resume();
-            };
-            wake.add(done);
-          });
+          await nextWake();
           continue;
         }
         const delivered: DeliveredMessage = {
