@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { applyMigrations, PostgresConnection } from '@platform/database';
 import * as Catalog from '../../libs/catalog/src/infrastructure/persistence/generated/client';
+import * as Inventory from '../../libs/inventory/src/infrastructure/persistence/generated/client';
 import * as Ordering from '../../libs/ordering/src/infrastructure/persistence/generated/client';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -70,5 +71,31 @@ describe('Each module’s Prisma schema matches its migrations', () => {
     expect(await prisma.order.findUnique({ where: { id } })).toEqual(order);
     expect(await prisma.orderLine.findMany({ where: { orderId: id } })).toEqual([line]);
     expect(await prisma.idempotencyKey.findUnique({ where: { key: 'k' } })).toEqual(key);
+  });
+
+  it('inventory: Stock, Reservation, ReservationLine', async () => {
+    const prisma = new Inventory.PrismaClient({ adapter: connection.prismaAdapter() });
+    const orderId = '01a20101-1ff1-7459-8023-368506bbe577';
+    const stock = { sku: 'SCHEMA-CHECK', available: 2_147_483_647, reserved: 7, updatedAt: at };
+    const reservation = {
+      orderId,
+      status: 'REJECTED',
+      rejectionReason: 'OUT_OF_STOCK',
+      rejectedSkus: ['SCHEMA-CHECK', 'OTHER'],
+      createdAt: at,
+      updatedAt: at,
+    };
+    const line = { orderId, lineNo: 1, sku: 'SCHEMA-CHECK', quantity: 1_000_000 };
+    expect(Object.keys(stock).sort()).toEqual(Object.keys(Inventory.Prisma.StockScalarFieldEnum).sort());
+    expect(Object.keys(reservation).sort()).toEqual(Object.keys(Inventory.Prisma.ReservationScalarFieldEnum).sort());
+    expect(Object.keys(line).sort()).toEqual(Object.keys(Inventory.Prisma.ReservationLineScalarFieldEnum).sort());
+
+    await prisma.stock.create({ data: stock });
+    await prisma.reservation.create({ data: reservation });
+    await prisma.reservationLine.create({ data: line });
+
+    expect(await prisma.stock.findUnique({ where: { sku: stock.sku } })).toEqual(stock);
+    expect(await prisma.reservation.findUnique({ where: { orderId } })).toEqual(reservation);
+    expect(await prisma.reservationLine.findMany({ where: { orderId } })).toEqual([line]);
   });
 });

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CatalogModule } from '@modulith/catalog';
+import { InventoryModule } from '@modulith/inventory';
 import { OrderingModule } from '@modulith/ordering';
 import { PaymentsModule } from '@modulith/payments';
 import type { AppConfig } from '@platform/config';
@@ -11,7 +12,7 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PlatformModule.forRoot(config, 'api'), CatalogModule, OrderingModule, PaymentsModule],
+      imports: [PlatformModule.forRoot(config, 'api'), CatalogModule, InventoryModule, OrderingModule, PaymentsModule],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CatalogModule } from '@modulith/catalog';
+import { InventoryModule } from '@modulith/inventory';
 import { OrderingModule } from '@modulith/ordering';
 import { PaymentsModule } from '@modulith/payments';
 import type { AppConfig } from '@platform/config';
@@ -15,7 +16,13 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [PlatformModule.forRoot(config, 'worker'), CatalogModule, OrderingModule, PaymentsModule],
+      imports: [
+        PlatformModule.forRoot(config, 'worker'),
+        CatalogModule,
+        InventoryModule,
+        OrderingModule,
+        PaymentsModule,
+      ],
     };
   }
 }

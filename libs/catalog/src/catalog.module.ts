@@ -7,6 +7,7 @@ import { ChangeProductDetailsHandler } from './application/change-product-detail
 import { GetProductHandler } from './application/get-product/get-product.handler';
 import { GetProductPricesHandler } from './application/get-product-prices/get-product-prices.handler';
 import { ListProductsHandler } from './application/list-products/list-products.handler';
+import { ListSkusHandler } from './application/list-skus/list-skus.handler';
 import { ProductRepository } from './application/product-repository';
 import { CATALOG_EVENT_SOURCE, ProductDetailsChangedV1 } from './contracts/product-details-changed.v1';
 import { CatalogPrismaModule } from './infrastructure/persistence/catalog-prisma.module';
@@ -28,6 +29,7 @@ import { SampleCatalogSeeder } from './infrastructure/seed/sample-catalog.seeder
     ListProductsHandler,
     GetProductHandler,
     GetProductPricesHandler,
+    ListSkusHandler,
     ChangeProductDetailsHandler,
     SampleCatalogSeeder,
     CatalogFacade,

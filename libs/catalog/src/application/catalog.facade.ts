@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { GetProductPricesQuery } from './get-product-prices/get-product-prices.query';
+import { ListSkusQuery } from './list-skus/list-skus.query';
 import type { ProductPrice } from './product-repository';
 
 /**
@@ -15,5 +16,10 @@ export class CatalogFacade {
   async getPrices(skus: readonly string[]): Promise<ReadonlyMap<string, ProductPrice>> {
     const prices = await this.queries.execute(new GetProductPricesQuery(skus));
     return new Map(prices.map((price) => [price.sku, price]));
+  }
+
+  /** Every sku of the catalog, in sku order (inventory stocks them). */
+  listSkus(): Promise<string[]> {
+    return this.queries.execute(new ListSkusQuery());
   }
 }

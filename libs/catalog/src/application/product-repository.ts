@@ -18,6 +18,8 @@ export abstract class ProductRepository {
   abstract findView(sku: string): Promise<ProductView | null>;
   abstract listViews(after: string | null, limit: number): Promise<ProductPage>;
   abstract findPrices(skus: readonly string[]): Promise<ProductPrice[]>;
+  /** Every sku, in sku order. */
+  abstract listSkus(): Promise<string[]>;
   abstract load(sku: string): Promise<Product | null>;
   /** Saves a changed product if nobody saved it since it was loaded; false when somebody did. */
   abstract saveChanged(product: Product, loadedVersion: number): Promise<boolean>;

@@ -39,6 +39,11 @@ export class PrismaProductRepository extends ProductRepository {
     });
   }
 
+  async listSkus(): Promise<string[]> {
+    const rows = await this.prisma.product.findMany({ select: { sku: true }, orderBy: { sku: 'asc' } });
+    return rows.map((row) => row.sku);
+  }
+
   async load(sku: string): Promise<Product | null> {
     const row = await this.prisma.product.findUnique({ where: { sku }, select: { ...viewColumns, version: true } });
     return row ? Product.restore(row) : null;

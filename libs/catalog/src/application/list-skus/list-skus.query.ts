@@ -1,0 +1,4 @@
+import { Query } from '@nestjs/cqrs';
+
+/** Every sku of the catalog, in sku order. */
+export class ListSkusQuery extends Query<string[]> {}

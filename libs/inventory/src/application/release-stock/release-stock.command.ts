@@ -1,0 +1,9 @@
+import { Command } from '@nestjs/cqrs';
+import type { ReservationOutcome } from '../reservation.outcome';
+
+/** Give back what an order holds (the saga's compensation). Idempotent. */
+export class ReleaseStockCommand extends Command<ReservationOutcome> {
+  constructor(readonly orderId: string) {
+    super();
+  }
+}

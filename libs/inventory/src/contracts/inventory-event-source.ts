@@ -1,0 +1,2 @@
+/** The CloudEvents `source` of every event inventory publishes. */
+export const INVENTORY_EVENT_SOURCE = '/modules/inventory';
