@@ -7,7 +7,7 @@ import { ApiModule } from './app.module';
 export function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
   return createHttpApp(ApiModule.forRoot(config), config, {
     title: 'nest-modulith API',
-    description: 'Order processing: catalog, ordering. Errors are application/problem+json (RFC 9457).',
+    description: 'Order processing: catalog, ordering, inventory. Errors are application/problem+json (RFC 9457).',
     version: '0.1.0',
   });
 }

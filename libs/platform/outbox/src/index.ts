@@ -9,3 +9,4 @@ export {
 export { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters';
 export { OutboxModule, OutboxFeature, OutboxRelays } from './outbox.module';
 export { outboxBacklog, type OutboxBacklog } from './outbox-backlog';
+export { unitOfWorkProviders } from './unit-of-work';

@@ -1,8 +1,7 @@
-import { Injectable, type Provider } from '@nestjs/common';
-import { getTransactionHostToken, InjectTransactionHost, type TransactionHost } from '@nestjs-cls/transactional';
+import { InjectTransactionHost, type TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterPrisma } from '@nestjs-cls/transactional-adapter-prisma';
-import { activeTransactionSql, prismaTransactions } from '@platform/database';
-import { TransactionalOutbox } from '@platform/outbox';
+import { prismaTransactions } from '@platform/database';
+import { unitOfWorkProviders } from '@platform/outbox';
 import { EventOutbox, UnitOfWork } from '../../application/transactions';
 import { CatalogPrismaModule } from './catalog-prisma.module';
 import { PrismaClient } from './generated/client';
@@ -17,23 +16,10 @@ export const InjectCatalogTransactionHost = () => InjectTransactionHost(CATALOG_
 /** Registers catalog's transactions (nestjs-cls) over its own Prisma client. */
 export const catalogTransactions = () => prismaTransactions(CATALOG_CONNECTION, CatalogPrismaModule, PrismaClient);
 
-@Injectable()
-class ClsUnitOfWork extends UnitOfWork {
-  constructor(@InjectCatalogTransactionHost() private readonly host: CatalogTransactionHost) {
-    super();
-  }
-
-  run<T>(work: () => Promise<T>): Promise<T> {
-    return this.host.withTransaction(work);
-  }
-}
-
 /** The unit of work and the outbox of catalog, both on the transaction in async context. */
-export const transactionProviders: Provider[] = [
-  { provide: UnitOfWork, useClass: ClsUnitOfWork },
-  {
-    provide: EventOutbox,
-    useFactory: (host: CatalogTransactionHost) => new TransactionalOutbox('catalog', () => activeTransactionSql(host)),
-    inject: [getTransactionHostToken(CATALOG_CONNECTION)],
-  },
-];
+export const transactionProviders = unitOfWorkProviders({
+  connection: CATALOG_CONNECTION,
+  schema: 'catalog',
+  unitOfWork: UnitOfWork,
+  eventOutbox: EventOutbox,
+});
