@@ -56,7 +56,7 @@ describe('The api process', () => {
     it('finishes in-flight requests on SIGTERM, refuses new ones, and exits 0', async () => {
       const app = await startApiProcess({
         DATABASE_URL: database.url,
-        DATABASE_POOL_SIZE: '4',
+        DATABASE_POOL_SIZE: '20',
         LOG_HTTP_REQUESTS: 'false',
       });
       // Hold every order insert on a table lock so that requests are provably in flight.
@@ -76,7 +76,8 @@ describe('The api process', () => {
         const { rows } = await blocker.query<{ n: string }>(
           `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'ordering.orders'::regclass`,
         );
-        return Number(rows[0]!.n) === 4;
+        // Every request waits on the lock: all twelve have been received, none is merely queued on a socket.
+        return Number(rows[0]!.n) === 12;
       });
 
       app.child.kill('SIGTERM');

@@ -3,6 +3,7 @@ import { applyMigrations, PostgresConnection } from '@platform/database';
 import * as Catalog from '../../libs/catalog/src/infrastructure/persistence/generated/client';
 import * as Inventory from '../../libs/inventory/src/infrastructure/persistence/generated/client';
 import * as Ordering from '../../libs/ordering/src/infrastructure/persistence/generated/client';
+import * as Payments from '../../libs/payments/src/infrastructure/persistence/generated/client';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
@@ -97,5 +98,41 @@ describe('Each module’s Prisma schema matches its migrations', () => {
     expect(await prisma.stock.findUnique({ where: { sku: stock.sku } })).toEqual(stock);
     expect(await prisma.reservation.findUnique({ where: { orderId } })).toEqual(reservation);
     expect(await prisma.reservationLine.findMany({ where: { orderId } })).toEqual([line]);
+  });
+
+  it('payments: Capture', async () => {
+    const prisma = new Payments.PrismaClient({ adapter: connection.prismaAdapter() });
+    const declined = {
+      orderId: '01a20101-1ff1-7459-8023-368506bbe577',
+      idempotencyKey: 'order-01a20101-1ff1-7459-8023-368506bbe577-capture',
+      customerId: 'c',
+      amountMinor: 9_007_199_254_740_991n,
+      currency: 'EUR',
+      status: 'DECLINED',
+      captureId: 'cap-1',
+      declineReason: 'CARD_DECLINED',
+      failureReason: null,
+      attempts: 2,
+      lastError: 'HTTP 503',
+      version: 3,
+      createdAt: at,
+      updatedAt: at,
+      decidedAt: at,
+    };
+    const failed = {
+      ...declined,
+      orderId: '01a20101-1ff1-7459-8023-368506bbe578',
+      idempotencyKey: 'order-01a20101-1ff1-7459-8023-368506bbe578-capture',
+      status: 'FAILED',
+      captureId: null,
+      declineReason: null,
+      failureReason: 'GATEWAY_UNAVAILABLE',
+      decidedAt: null,
+    };
+    expect(Object.keys(declined).sort()).toEqual(Object.keys(Payments.Prisma.CaptureScalarFieldEnum).sort());
+    for (const capture of [declined, failed]) {
+      await prisma.capture.create({ data: capture });
+      expect(await prisma.capture.findUnique({ where: { orderId: capture.orderId } })).toEqual(capture);
+    }
   });
 });

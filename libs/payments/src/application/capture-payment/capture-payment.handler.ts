@@ -1,0 +1,127 @@
+import { Inject, Logger } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { StateConflict } from '@platform/ddd';
+import { Capture, FailureReason } from '../../domain/capture';
+import { captureEvent } from '../capture-events';
+import { type CaptureOutcome, outcomeOf } from '../capture.outcome';
+import {
+  type CaptureResult,
+  PaymentGateway,
+  PaymentGatewayUnavailable,
+  PaymentRequestRefused,
+} from '../payment-gateway';
+import { CaptureRepository } from '../ports';
+import { EventOutbox, UnitOfWork } from '../transactions';
+import { CapturePaymentCommand } from './capture-payment.command';
+
+/** What the provider said, or why it said nothing. */
+type ProviderAnswer = CaptureResult | { status: 'FAILED'; reason: FailureReason; error: string };
+
+/** Rounds of "another handler recorded first" after which recording gives up. */
+const MAX_RECORDING_ROUNDS = 5;
+
+/**
+ * Captures an order's total in three steps, so that no transaction is ever open while the provider
+ * is called and no crash can charge twice:
+ *
+ * 1. unit of work: the order's capture is created PENDING if absent (with its idempotency key,
+ *    derived from the order) and this attempt counted; a captured or declined order stops here with
+ *    its outcome, no call, no event;
+ * 2. no transaction: the provider is asked with the capture's key (the client retries, behind its
+ *    breaker, timeout and bulkhead). A crash after this step leaves the capture PENDING; the next
+ *    command asks again with the same key, and the provider answers with its first result;
+ * 3. unit of work: the outcome is saved on the capture, optimistically (the version loaded in step
+ *    1), with its event in the outbox. When another handler of the order recorded first, its outcome
+ *    stands and nothing is published, except that a provider's decision is recorded over a failure.
+ */
+@CommandHandler(CapturePaymentCommand)
+export class CapturePaymentHandler implements ICommandHandler<CapturePaymentCommand> {
+  private readonly logger = new Logger('Payments');
+
+  constructor(
+    @Inject(CaptureRepository) private readonly captures: CaptureRepository,
+    @Inject(PaymentGateway) private readonly gateway: PaymentGateway,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(EventOutbox) private readonly outbox: EventOutbox,
+  ) {}
+
+  async execute({ orderId, customerId, amountMinor, currency }: CapturePaymentCommand): Promise<CaptureOutcome> {
+    const requested = Capture.request(orderId, { customerId, amountMinor, currency });
+    const capture = await this.unitOfWork.run(() => this.open(requested));
+    if (capture.isFinal) {
+      return outcomeOf(capture);
+    }
+    const answer = await this.ask(capture);
+    return this.unitOfWork.run(() => this.record(capture, answer));
+  }
+
+  private async open(requested: Capture): Promise<Capture> {
+    await this.captures.addIfAbsent(requested);
+    const capture = await this.captures.lock(requested.orderId);
+    if (!capture) {
+      throw new Error(`The capture of order ${requested.orderId} was neither added nor found`);
+    }
+    capture.checkRepeat(requested.terms);
+    if (!capture.isFinal) {
+      capture.startAttempt();
+      await this.captures.saveAttempts(capture);
+    }
+    return capture;
+  }
+
+  private async ask(capture: Capture): Promise<ProviderAnswer> {
+    const { idempotencyKey, orderId, customerId, amountMinor, currency } = capture.snapshot();
+    try {
+      return await this.gateway.capture({ idempotencyKey, reference: orderId, customerId, amountMinor, currency });
+    } catch (error) {
+      const reason =
+        error instanceof PaymentGatewayUnavailable
+          ? FailureReason.GatewayUnavailable
+          : error instanceof PaymentRequestRefused
+            ? FailureReason.RequestRefused
+            : undefined;
+      if (!reason) {
+        throw error; // not the provider's answer: a bug; the capture stays PENDING and the command fails
+      }
+      const message = (error as Error).message;
+      this.logger.warn(`Capture of order ${orderId} failed (${reason}): ${message}`);
+      return { status: 'FAILED', reason, error: message };
+    }
+  }
+
+  private async record(loaded: Capture, answer: ProviderAnswer): Promise<CaptureOutcome> {
+    let capture = loaded;
+    for (let round = 1; round <= MAX_RECORDING_ROUNDS; round += 1) {
+      const loadedVersion = capture.version;
+      apply(capture, answer);
+      if (await this.captures.saveOutcome(capture, loadedVersion)) {
+        await this.outbox.record([captureEvent(capture)]);
+        return outcomeOf(capture);
+      }
+      // Another handler of this order recorded an outcome since step 1.
+      const current = await this.captures.find(capture.orderId);
+      if (!current) {
+        throw new Error(`The capture of order ${capture.orderId} disappeared`);
+      }
+      if (current.isFinal || answer.status === 'FAILED') {
+        return outcomeOf(current); // theirs stands, and its event is already in the outbox
+      }
+      capture = current; // they recorded a failure; the provider's decision replaces it
+    }
+    throw new StateConflict(
+      'concurrent-modification',
+      `The capture of order ${capture.orderId} kept changing while its outcome was recorded; send the command again.`,
+    );
+  }
+}
+
+function apply(capture: Capture, answer: ProviderAnswer): void {
+  switch (answer.status) {
+    case 'CAPTURED':
+      return capture.recordCaptured(answer.captureId);
+    case 'DECLINED':
+      return capture.recordDeclined(answer.captureId, answer.declineReason);
+    case 'FAILED':
+      return capture.recordFailed(answer.reason, answer.error);
+  }
+}

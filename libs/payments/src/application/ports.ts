@@ -1,0 +1,24 @@
+import type { Capture } from '../domain/capture';
+
+/** The captures of payments, one per order. Writes happen inside the unit of work (see transactions.ts). */
+export abstract class CaptureRepository {
+  /**
+   * Adds the capture unless its order has one already (INSERT ... ON CONFLICT DO NOTHING): the first
+   * command of an order creates it, later and concurrent ones find it.
+   */
+  abstract addIfAbsent(capture: Capture): Promise<void>;
+  /**
+   * The order's capture, its row locked until the unit of work ends: the commands of one order count
+   * their attempts one after the other. Held for a few statements only, never across the provider call.
+   */
+  abstract lock(orderId: string): Promise<Capture | null>;
+  abstract find(orderId: string): Promise<Capture | null>;
+  /** Saves the attempt count of a capture found with `lock`. */
+  abstract saveAttempts(capture: Capture): Promise<void>;
+  /**
+   * Saves the outcome recorded on `capture` if the stored capture is still the one loaded (its
+   * version is `loadedVersion`, its status not final); false when another handler of the order
+   * recorded an outcome meanwhile, and nothing was written.
+   */
+  abstract saveOutcome(capture: Capture, loadedVersion: number): Promise<boolean>;
+}
