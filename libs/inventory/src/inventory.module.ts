@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '@modulith/catalog';
+import { inboxConsumers } from '@platform/inbox';
 import { OutboxModule } from '@platform/outbox';
 import { ClsModule } from 'nestjs-cls';
+import { ReleaseStockOnCommand } from './api/release-stock-on-command.consumer';
+import { ReserveStockOnCommand } from './api/reserve-stock-on-command.consumer';
 import { StockHttpController } from './api/stock.http.controller';
 import { GetStockHandler } from './application/get-stock/get-stock.handler';
 import { ReservationRepository, StockRepository } from './application/ports';
@@ -19,7 +22,8 @@ import { SampleStockSeeder } from './infrastructure/seed/sample-stock.seeder';
 
 /**
  * The inventory bounded context: stock per sku and reservations per order. Owns the `inventory`
- * schema. Imports CatalogModule for its facade only (the skus to seed stock for).
+ * schema. Imports CatalogModule for its facade only (the skus to seed stock for). Its two commands
+ * arrive from the broker through its inbox (`api/*-on-command.consumer.ts`), in its transaction.
  */
 @Module({
   imports: [
@@ -41,6 +45,13 @@ import { SampleStockSeeder } from './infrastructure/seed/sample-stock.seeder';
     ReserveStockHandler,
     ReleaseStockHandler,
     SampleStockSeeder,
+    ReserveStockOnCommand,
+    ReleaseStockOnCommand,
+    inboxConsumers({
+      schema: 'inventory',
+      transactions: 'inventory',
+      handlers: [ReserveStockOnCommand, ReleaseStockOnCommand],
+    }),
   ],
 })
 export class InventoryModule {}

@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { InboxHandler } from '@platform/inbox';
+import type { EventData, IntegrationEvent } from '@platform/messaging';
+import { ReserveStockCommand } from '../application/reserve-stock/reserve-stock.command';
+import { ReserveStockV1 } from '../contracts/reserve-stock.v1';
+
+/**
+ * Takes `inventory.reserve-stock.v1` from the broker through the inbox and runs ReserveStock. The
+ * inbox opens inventory's transaction and records the message in it; the handler's unit of work
+ * joins that transaction (nestjs-cls's default propagation, REQUIRED), so the inbox record, the
+ * stock change, the reservation and its event commit together or not at all.
+ *
+ * A rejection (out of stock, unknown sku) is an outcome, published as
+ * `inventory.stock-reservation-rejected.v1`, not an error: nothing is thrown, nothing retried.
+ * Only a failure (the database, a bug) throws, and the broker redelivers.
+ */
+@Injectable()
+export class ReserveStockOnCommand implements InboxHandler<typeof ReserveStockV1> {
+  /** `name` keys the inbox rows and is the consumer group: never rename it. */
+  readonly consumer = { name: 'inventory.reserve-stock', contract: ReserveStockV1, maxAttempts: 10 };
+
+  constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
+
+  async handle(event: IntegrationEvent<EventData<typeof ReserveStockV1>>): Promise<void> {
+    await this.commands.execute(new ReserveStockCommand(event.data.orderId, event.data.lines));
+  }
+}
