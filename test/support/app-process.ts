@@ -15,6 +15,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Children still running; a failed test must not leave one behind (it would hold the port and the database). */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) {
+    child.kill('SIGKILL');
+  }
+});
+
 export interface AppProcess {
   url: string;
   child: ChildProcess;
@@ -50,6 +58,8 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Ap
   child.stdout.on('data', collect(stdout));
   child.stderr.on('data', collect(stderr));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  void exited.then(() => running.delete(child));
   return {
     url: `http://127.0.0.1:${env.PORT ?? '3000'}`,
     child,
