@@ -1,13 +1,8 @@
 import { OrderPlacedV1 } from '@modulith/ordering';
 import { DatabaseConnection } from '@platform/database';
-import {
-  BrokerUnavailable,
-  type DeliveredMessage,
-  type GuardedBroker,
-  MessageBroker,
-  type RunningConsumer,
-} from '@platform/messaging';
+import { BrokerUnavailable, type GuardedBroker, MessageBroker } from '@platform/messaging';
 import { outboxBacklog } from '@platform/outbox';
+import { recordMessages, type MessageRecorder } from '../support/message-recorder';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -17,21 +12,15 @@ import { waitFor } from '../support/wait-for';
  */
 describe('Broker outage (PostgreSQL, in-process broker)', () => {
   let t: TestApp;
-  let consumer: RunningConsumer;
-  const delivered = new Set<string>();
+  let recorder: MessageRecorder;
+  const delivered = { has: (orderId: string) => recorder.received.some((message) => message.key === orderId) };
 
   beforeAll(async () => {
     t = await startTestApp({ OUTBOX_POLL_INTERVAL_MS: '50' });
-    consumer = await t.app.get(MessageBroker).consume({
-      group: 'outage-test',
-      topics: [OrderPlacedV1.type],
-      handler: async (message: DeliveredMessage) => {
-        delivered.add(message.key);
-      },
-    });
+    recorder = await recordMessages(t.app, 'outage-test', [OrderPlacedV1.type]);
   });
   afterAll(async () => {
-    await consumer.stop();
+    await recorder.stop();
     await t.close();
   });
 

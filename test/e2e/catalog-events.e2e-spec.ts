@@ -1,14 +1,9 @@
 import { ProductDetailsChangedV1 } from '@modulith/catalog';
-import {
-  createEvent,
-  type DeliveredMessage,
-  fromBrokerMessage,
-  MessageBroker,
-  type RunningConsumer,
-} from '@platform/messaging';
+import { createEvent, type DeliveredMessage, fromBrokerMessage } from '@platform/messaging';
 import { ProductRepository } from '../../libs/catalog/src/application/product-repository';
 import { EventOutbox, UnitOfWork } from '../../libs/catalog/src/application/transactions';
 import { queryDatabase } from '../support/test-database';
+import { recordMessages, type MessageRecorder } from '../support/message-recorder';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -18,21 +13,16 @@ import { waitFor } from '../support/wait-for';
  */
 describe('Catalog events (PostgreSQL, in-process broker)', () => {
   let t: TestApp;
-  let consumer: RunningConsumer;
-  const received: DeliveredMessage[] = [];
+  let recorder: MessageRecorder;
+  let received: DeliveredMessage[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ OUTBOX_POLL_INTERVAL_MS: '50' });
-    consumer = await t.app.get(MessageBroker).consume({
-      group: 'catalog-events-test',
-      topics: [ProductDetailsChangedV1.type],
-      handler: async (message) => {
-        received.push(message);
-      },
-    });
+    recorder = await recordMessages(t.app, 'catalog-events-test', [ProductDetailsChangedV1.type]);
+    received = recorder.received;
   });
   afterAll(async () => {
-    await consumer.stop();
+    await recorder.stop();
     await t.close();
   });
 

@@ -1,33 +1,23 @@
 import { OrderPlacedV1 } from '@modulith/ordering';
-import {
-  type DeliveredMessage,
-  fromBrokerMessage,
-  MessageBroker,
-  parsePayload,
-  type RunningConsumer,
-} from '@platform/messaging';
+import { type DeliveredMessage, fromBrokerMessage, parsePayload } from '@platform/messaging';
 import { queryDatabase } from '../support/test-database';
+import { recordMessages, type MessageRecorder } from '../support/message-recorder';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 /** Placing an order publishes ordering.order-placed.v1 through the outbox, once per order. */
 describe('Order events (PostgreSQL, in-process broker)', () => {
   let t: TestApp;
-  let consumer: RunningConsumer;
-  const received: DeliveredMessage[] = [];
+  let recorder: MessageRecorder;
+  let received: DeliveredMessage[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ OUTBOX_POLL_INTERVAL_MS: '50' });
-    consumer = await t.app.get(MessageBroker).consume({
-      group: 'order-events-test',
-      topics: [OrderPlacedV1.type],
-      handler: async (message) => {
-        received.push(message);
-      },
-    });
+    recorder = await recordMessages(t.app, 'order-events-test', [OrderPlacedV1.type]);
+    received = recorder.received;
   });
   afterAll(async () => {
-    await consumer.stop();
+    await recorder.stop();
     await t.close();
   });
 

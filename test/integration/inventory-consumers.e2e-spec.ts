@@ -15,10 +15,10 @@ import {
   fromBrokerMessage,
   type IntegrationEvent,
   MessageBroker,
-  type RunningConsumer,
   toBrokerMessage,
 } from '@platform/messaging';
 import { queryDatabase } from '../support/test-database';
+import { recordMessages, type MessageRecorder } from '../support/message-recorder';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -30,21 +30,20 @@ import { waitFor } from '../support/wait-for';
  */
 describe('Inventory consumers (PostgreSQL, in-process broker, inbox)', () => {
   let t: TestApp;
-  let listener: RunningConsumer;
-  const received: DeliveredMessage[] = [];
+  let recorder: MessageRecorder;
+  let received: DeliveredMessage[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ OUTBOX_POLL_INTERVAL_MS: '50' });
-    listener = await t.app.get(MessageBroker).consume({
-      group: 'inventory-consumers-test',
-      topics: [StockReservedV1.type, StockReservationRejectedV1.type, StockReleasedV1.type],
-      handler: async (message) => {
-        received.push(message);
-      },
-    });
+    recorder = await recordMessages(t.app, 'inventory-consumers-test', [
+      StockReservedV1.type,
+      StockReservationRejectedV1.type,
+      StockReleasedV1.type,
+    ]);
+    received = recorder.received;
   });
   afterAll(async () => {
-    await listener.stop();
+    await recorder.stop();
     await t.close();
   });
 
