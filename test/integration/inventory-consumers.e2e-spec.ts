@@ -26,7 +26,9 @@ import { waitFor } from '../support/wait-for';
  * Inventory's commands taken from the broker through its inbox (the api process runs the relays
  * and the consumers with the in-process broker), on real PostgreSQL: each command applied once,
  * its answer published through the outbox, and the inbox record, the stock change and the event
- * committed in one transaction.
+ * committed in one transaction. A message delivered twice is dropped by the inbox; a command sent
+ * again (a new message, as the saga re-sends when it got no answer) is answered again, with the
+ * stock moved once.
  */
 describe('Inventory consumers (PostgreSQL, in-process broker, inbox)', () => {
   let t: TestApp;
@@ -94,7 +96,7 @@ describe('Inventory consumers (PostgreSQL, in-process broker, inbox)', () => {
     expect(await inboxRows(command.id)).toEqual([{ consumer: 'inventory.reserve-stock' }]);
   });
 
-  it('applies a command delivered twice once: reserved once, one event', async () => {
+  it('applies a message delivered twice once: the inbox drops the redelivery, reserved once, one event', async () => {
     const orderId = randomUUID();
     const before = await stockOf('TEA-ASSAM-250G');
     const command = createEvent(
@@ -143,6 +145,78 @@ describe('Inventory consumers (PostgreSQL, in-process broker, inbox)', () => {
     expect(eventsOf(orderId)[1]).toMatchObject({ type: StockReleasedV1.type, data: { orderId } });
     expect(await stockOf('TEA-MATCHA-30G')).toEqual(before);
     expect(await inboxRows(command.id)).toEqual([{ consumer: 'inventory.release-stock' }]);
+  });
+
+  it('answers a reserve-stock command sent again with stock-reserved again, holding the stock once', async () => {
+    const orderId = randomUUID();
+    const lines = [{ sku: 'TEA-EARLGREY-100G', quantity: 2 }];
+    const before = await stockOf('TEA-EARLGREY-100G');
+    const first = await send(ReserveStockV1, orderId, { orderId, lines });
+    await waitFor(() => eventsOf(orderId).length === 1);
+    const held = await stockOf('TEA-EARLGREY-100G');
+    expect(held).toEqual({ ...before, available: before.available - 2, reserved: before.reserved + 2 });
+
+    // The saga's timeout passed without the answer: it sends the command again, a new message.
+    const again = await send(ReserveStockV1, orderId, { orderId, lines });
+    await waitFor(() => eventsOf(orderId).length === 2);
+    const [answer, repeated] = eventsOf(orderId);
+    expect(repeated).toMatchObject({ type: StockReservedV1.type, subject: orderId, data: { orderId, lines } });
+    expect(repeated!.data).toEqual(answer!.data);
+    expect(repeated!.id).not.toBe(answer!.id);
+    expect(await stockOf('TEA-EARLGREY-100G')).toEqual(held);
+    expect(await inboxRows(first.id)).toHaveLength(1);
+    expect(await inboxRows(again.id)).toHaveLength(1);
+  });
+
+  it('answers a repeated release-stock command with stock-released again, giving the stock back once', async () => {
+    const orderId = randomUUID();
+    const before = await stockOf('TEA-CEYLON-250G');
+    await send(ReserveStockV1, orderId, { orderId, lines: [{ sku: 'TEA-CEYLON-250G', quantity: 3 }] });
+    await waitFor(() => eventsOf(orderId).length === 1);
+    await send(ReleaseStockV1, orderId, { orderId });
+    await waitFor(() => eventsOf(orderId).length === 2);
+    expect(await stockOf('TEA-CEYLON-250G')).toEqual(before);
+
+    await send(ReleaseStockV1, orderId, { orderId });
+    await waitFor(() => eventsOf(orderId).length === 3);
+    // A reserve repeated after the release is answered with the order's state now: released.
+    await send(ReserveStockV1, orderId, { orderId, lines: [{ sku: 'TEA-CEYLON-250G', quantity: 3 }] });
+    await waitFor(() => eventsOf(orderId).length === 4);
+    expect(eventsOf(orderId).map((event) => event.type)).toEqual([
+      StockReservedV1.type,
+      StockReleasedV1.type,
+      StockReleasedV1.type,
+      StockReleasedV1.type,
+    ]);
+    expect(eventsOf(orderId).slice(1)).toEqual(
+      Array(3).fill(expect.objectContaining({ subject: orderId, data: { orderId } })),
+    );
+    expect(await stockOf('TEA-CEYLON-250G')).toEqual(before);
+  });
+
+  it('answers a rejected order’s repeated reserve with the rejection again, and its release with stock-released', async () => {
+    const orderId = randomUUID();
+    const before = await stockOf('GFT-CARD-50');
+    await send(ReserveStockV1, orderId, { orderId, lines: [{ sku: 'GFT-CARD-50', quantity: 1 }] });
+    await waitFor(() => eventsOf(orderId).length === 1);
+    await send(ReserveStockV1, orderId, { orderId, lines: [{ sku: 'GFT-CARD-50', quantity: 1 }] });
+    await waitFor(() => eventsOf(orderId).length === 2);
+    await send(ReleaseStockV1, orderId, { orderId });
+    await waitFor(() => eventsOf(orderId).length === 3);
+
+    const rejection = {
+      type: StockReservationRejectedV1.type,
+      data: { orderId, reason: 'OUT_OF_STOCK', skus: ['GFT-CARD-50'] },
+    };
+    expect(eventsOf(orderId)).toEqual([
+      expect.objectContaining(rejection),
+      expect.objectContaining(rejection),
+      expect.objectContaining({ type: StockReleasedV1.type, data: { orderId } }),
+    ]);
+    expect(await stockOf('GFT-CARD-50')).toEqual(before);
+    expect(await sql('SELECT status FROM inventory.reservations WHERE order_id = $1', [orderId])).toEqual([
+      { status: 'REJECTED' },
+    ]);
   });
 
   it('writes the inbox record, the stock and the reservation in the inbox’s one transaction', async () => {

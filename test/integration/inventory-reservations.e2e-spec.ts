@@ -14,8 +14,9 @@ interface Level {
 }
 
 /**
- * Inventory's commands through the app's command bus, on real PostgreSQL: idempotency per order,
- * all-or-nothing reservations, releases and their tombstones, and orders racing for the last units.
+ * Inventory's commands through the app's command bus, on real PostgreSQL: idempotency per order
+ * (stock moved once, every repeat answered again), all-or-nothing reservations, releases and their
+ * tombstones, and orders racing for the last units.
  * Each test stocks skus of its own (inserted directly: the API has no route that writes stock).
  */
 describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
@@ -50,11 +51,30 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
       'SELECT event_type, payload FROM inventory.outbox WHERE subject = $1 ORDER BY id',
       [orderId],
     );
+  const eventTypes = async (orderId: string) => (await events(orderId)).map((event) => event.event_type);
+  /**
+   * What a repeated command must leave as it was: the stock of these skus and the order's
+   * reservation, each row with its xmin (the transaction that last wrote it), so a rewrite of the
+   * same values shows too.
+   */
+  const snapshot = async (orderId: string, skus: string[]) => ({
+    stock: await sql(
+      'SELECT sku, available, reserved, xmin::text AS version FROM inventory.stock WHERE sku = ANY($1) ORDER BY sku',
+      [skus],
+    ),
+    reservation: await sql(
+      `SELECT r.status, r.rejection_reason, r.rejected_skus, r.xmin::text AS version,
+              (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'version', l.xmin::text) ORDER BY l.line_no)
+               FROM inventory.reservation_lines l WHERE l.order_id = r.order_id) AS lines
+       FROM inventory.reservations r WHERE r.order_id = $1`,
+      [orderId],
+    ),
+  });
   const reserve = (orderId: string, lines: { sku: string; quantity: number }[]) =>
     commands.execute(new ReserveStockCommand(orderId, lines));
   const release = (orderId: string) => commands.execute(new ReleaseStockCommand(orderId));
 
-  it('reserves once: a repeat returns the same outcome, leaves stock as it was and records nothing', async () => {
+  it('reserves once: a repeat returns the same outcome, leaves stock as it was and records stock-reserved again', async () => {
     const { TEA, CUP } = await stock({ TEA: 5, CUP: 2 });
     const order = randomUUID();
     const lines = [
@@ -63,23 +83,34 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
     ];
     const first = await reserve(order, lines);
     expect(first).toEqual({ orderId: order, status: 'RESERVED', lines });
+    const before = await snapshot(order, [TEA, CUP]);
     const second = await reserve(order, lines);
     expect(second).toEqual(first);
+    // A repeat with other lines gets the first decision too, and its lines.
+    expect(await reserve(order, [{ sku: TEA, quantity: 1 }])).toEqual(first);
 
+    expect(await snapshot(order, [TEA, CUP])).toEqual(before);
     expect(await level(TEA)).toEqual({ sku: TEA, available: 2, reserved: 3 });
     expect(await level(CUP)).toEqual({ sku: CUP, available: 0, reserved: 2 });
-    expect(await events(order)).toEqual([
-      { event_type: 'inventory.stock-reserved.v1', payload: { orderId: order, lines } },
-    ]);
+    expect(await events(order)).toEqual(
+      Array(3).fill({ event_type: 'inventory.stock-reserved.v1', payload: { orderId: order, lines } }),
+    );
+    const ids = await sql<{ event_id: string }>('SELECT event_id FROM inventory.outbox WHERE subject = $1', [order]);
+    expect(new Set(ids.map((row) => row.event_id)).size).toBe(3);
   });
 
-  it('answers concurrent repeats of one order with one decision', async () => {
+  it('answers concurrent repeats of one order with one decision, reserved once and answered each time', async () => {
     const { TEA } = await stock({ TEA: 10 });
     const order = randomUUID();
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => reserve(order, [{ sku: TEA, quantity: 4 }])));
     expect(new Set(outcomes.map((outcome) => JSON.stringify(outcome))).size).toBe(1);
     expect(await level(TEA)).toEqual({ sku: TEA, available: 6, reserved: 4 });
-    expect(await events(order)).toHaveLength(1);
+    expect(await events(order)).toEqual(
+      Array(10).fill({
+        event_type: 'inventory.stock-reserved.v1',
+        payload: { orderId: order, lines: [{ sku: TEA, quantity: 4 }] },
+      }),
+    );
   });
 
   it('reserves all or nothing: one short line rejects the order, OUT_OF_STOCK with the skus short', async () => {
@@ -99,10 +130,18 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
         payload: { orderId: order, reason: 'OUT_OF_STOCK', skus: [CUP, POT] },
       },
     ]);
-    // The decision is kept: more stock arriving later does not change the answer to a repeat.
+    // The decision is kept: more stock arriving later does not change the answer to a repeat, which
+    // records the rejection again and holds nothing.
     await sql('UPDATE inventory.stock SET available = 10 WHERE sku = $1', [CUP]);
+    const before = await snapshot(order, [TEA, CUP, POT]);
     expect(await reserve(order, [{ sku: TEA, quantity: 1 }])).toEqual(outcome);
-    expect(await events(order)).toHaveLength(1);
+    expect(await snapshot(order, [TEA, CUP, POT])).toEqual(before);
+    expect(await events(order)).toEqual(
+      Array(2).fill({
+        event_type: 'inventory.stock-reservation-rejected.v1',
+        payload: { orderId: order, reason: 'OUT_OF_STOCK', skus: [CUP, POT] },
+      }),
+    );
   });
 
   it('rejects an unknown sku with UNKNOWN_SKU rather than failing', async () => {
@@ -130,7 +169,7 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
     expect(await events(order)).toEqual([]);
   });
 
-  it('releases what was reserved, once', async () => {
+  it('releases what was reserved once, and answers each repeat with stock-released again', async () => {
     const { TEA, CUP } = await stock({ TEA: 5, CUP: 2 });
     const order = randomUUID();
     await reserve(order, [
@@ -138,35 +177,58 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
       { sku: CUP, quantity: 1 },
     ]);
     expect(await release(order)).toEqual({ orderId: order, status: 'RELEASED' });
+    const before = await snapshot(order, [TEA, CUP]);
     expect(await release(order)).toEqual({ orderId: order, status: 'RELEASED' });
+    expect(await snapshot(order, [TEA, CUP])).toEqual(before);
     expect(await level(TEA)).toEqual({ sku: TEA, available: 5, reserved: 0 });
     expect(await level(CUP)).toEqual({ sku: CUP, available: 2, reserved: 0 });
-    expect((await events(order)).map((event) => event.event_type)).toEqual([
+    expect(await eventTypes(order)).toEqual([
       'inventory.stock-reserved.v1',
       'inventory.stock-released.v1',
+      'inventory.stock-released.v1',
     ]);
-    // Released is final: a late repeat of the reserve holds nothing again.
+    // Released is final: a late repeat of the reserve holds nothing again, and is answered with
+    // the order's state now, stock-released, not with the stale stock-reserved.
     expect(await reserve(order, [{ sku: TEA, quantity: 3 }])).toEqual({ orderId: order, status: 'RELEASED' });
-    expect(await level(TEA)).toEqual({ sku: TEA, available: 5, reserved: 0 });
+    expect(await snapshot(order, [TEA, CUP])).toEqual(before);
+    expect(await events(order)).toEqual([
+      expect.objectContaining({ event_type: 'inventory.stock-reserved.v1' }),
+      ...Array(3).fill({ event_type: 'inventory.stock-released.v1', payload: { orderId: order } }),
+    ]);
   });
 
-  it('releases nothing for a rejected reservation, and records nothing', async () => {
+  it('answers the release of a rejected reservation with stock-released, changing nothing', async () => {
     const { TEA } = await stock({ TEA: 1 });
     const order = randomUUID();
     const rejected = await reserve(order, [{ sku: TEA, quantity: 2 }]);
+    const before = await snapshot(order, [TEA]);
     expect(await release(order)).toEqual(rejected);
+    expect(await release(order)).toEqual(rejected);
+    expect(await snapshot(order, [TEA])).toEqual(before);
     expect(await level(TEA)).toEqual({ sku: TEA, available: 1, reserved: 0 });
-    expect((await events(order)).map((event) => event.event_type)).toEqual(['inventory.stock-reservation-rejected.v1']);
+    expect(await events(order)).toEqual([
+      expect.objectContaining({ event_type: 'inventory.stock-reservation-rejected.v1' }),
+      ...Array(2).fill({ event_type: 'inventory.stock-released.v1', payload: { orderId: order } }),
+    ]);
+    // It stays rejected: a repeated reserve is still answered with the rejection.
+    expect(await reserve(order, [{ sku: TEA, quantity: 1 }])).toEqual(rejected);
+    expect((await eventTypes(order)).at(-1)).toBe('inventory.stock-reservation-rejected.v1');
+    expect(await level(TEA)).toEqual({ sku: TEA, available: 1, reserved: 0 });
   });
 
   it('keeps a tombstone for a release that overtook its reserve: the reserve then holds nothing', async () => {
     const { TEA } = await stock({ TEA: 5 });
     const order = randomUUID();
     expect(await release(order)).toEqual({ orderId: order, status: 'RELEASED' });
+    const before = await snapshot(order, [TEA]);
     expect(await reserve(order, [{ sku: TEA, quantity: 2 }])).toEqual({ orderId: order, status: 'RELEASED' });
     expect(await release(order)).toEqual({ orderId: order, status: 'RELEASED' });
+    expect(await snapshot(order, [TEA])).toEqual(before);
     expect(await level(TEA)).toEqual({ sku: TEA, available: 5, reserved: 0 });
-    expect(await events(order)).toEqual([{ event_type: 'inventory.stock-released.v1', payload: { orderId: order } }]);
+    // Each of the three commands is answered: the tombstone, the reserve it turned away, the repeat.
+    expect(await events(order)).toEqual(
+      Array(3).fill({ event_type: 'inventory.stock-released.v1', payload: { orderId: order } }),
+    );
     expect(
       await sql(
         'SELECT status, (SELECT count(*)::int FROM inventory.reservation_lines WHERE order_id = $1) AS lines FROM inventory.reservations WHERE order_id = $1',

@@ -8,7 +8,8 @@ import { ReleaseStockV1 } from '../contracts/release-stock.v1';
 /**
  * Takes `inventory.release-stock.v1` from the broker through the inbox and runs ReleaseStock, in
  * the inbox's transaction (see ReserveStockOnCommand). Releasing a released or rejected
- * reservation, or one not reserved yet (a tombstone), is an outcome, never an error.
+ * reservation, or one not reserved yet (a tombstone), is an outcome, never an error, and each is
+ * answered with `inventory.stock-released.v1`.
  */
 @Injectable()
 export class ReleaseStockOnCommand implements InboxHandler<typeof ReleaseStockV1> {

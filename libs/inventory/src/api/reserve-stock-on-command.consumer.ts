@@ -14,6 +14,10 @@ import { ReserveStockV1 } from '../contracts/reserve-stock.v1';
  * A rejection (out of stock, unknown sku) is an outcome, published as
  * `inventory.stock-reservation-rejected.v1`, not an error: nothing is thrown, nothing retried.
  * Only a failure (the database, a bug) throws, and the broker redelivers.
+ *
+ * The inbox drops a redelivery of a message it has handled (same message id): its answer is
+ * already in the outbox. A command the saga sends again is a new message, handled and answered
+ * again (ReserveStockHandler), without holding stock twice.
  */
 @Injectable()
 export class ReserveStockOnCommand implements InboxHandler<typeof ReserveStockV1> {

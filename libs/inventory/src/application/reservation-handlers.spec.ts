@@ -13,6 +13,7 @@ import { EventOutbox, UnitOfWork } from './transactions';
 class FakeStock extends StockRepository {
   readonly rows = new Map<string, StockState>();
   locked: string[][] = [];
+  saved: string[][] = [];
 
   async findView(sku: string): Promise<StockView | null> {
     return this.rows.get(sku) ?? null;
@@ -24,6 +25,7 @@ class FakeStock extends StockRepository {
   }
 
   async save(stock: readonly Stock[]): Promise<void> {
+    this.saved.push(stock.map((item) => item.sku));
     for (const item of stock) {
       this.rows.set(item.sku, item.snapshot());
     }
@@ -33,6 +35,7 @@ class FakeStock extends StockRepository {
 class FakeReservations extends ReservationRepository {
   readonly rows = new Map<string, ReservationState>();
   readonly locks: string[] = [];
+  writes = 0;
 
   async lockOrder(orderId: string): Promise<void> {
     this.locks.push(orderId);
@@ -47,10 +50,12 @@ class FakeReservations extends ReservationRepository {
     if (this.rows.has(reservation.orderId)) {
       throw new Error('duplicate reservation');
     }
+    this.writes++;
     this.rows.set(reservation.orderId, reservation.snapshot());
   }
 
   async saveStatus(reservation: Reservation): Promise<void> {
+    this.writes++;
     this.rows.set(reservation.orderId, { ...this.rows.get(reservation.orderId)!, status: reservation.status });
   }
 }
@@ -88,7 +93,22 @@ function setup(levels: Record<string, number>) {
     release: (orderId: string) =>
       new ReleaseStockHandler(stock, reservations, unitOfWork, outbox).execute(new ReleaseStockCommand(orderId)),
     types: () => outbox.events.map((event) => event.type),
+    /** What a repeat must leave as it was: the stock, what was locked and written, the reservations. */
+    state: () =>
+      structuredClone({
+        stock: [...stock.rows.values()],
+        locked: stock.locked,
+        saved: stock.saved,
+        writes: reservations.writes,
+        reservations: [...reservations.rows.values()],
+      }),
   };
+}
+
+/** An answer recorded again is a new event (its own id) with the same subject and payload. */
+function expectSameAnswer(first: IntegrationEvent, again: IntegrationEvent) {
+  expect(again).toMatchObject({ type: first.type, source: first.source, subject: first.subject, data: first.data });
+  expect(again.id).not.toBe(first.id);
 }
 
 describe('ReserveStockHandler', () => {
@@ -117,17 +137,53 @@ describe('ReserveStockHandler', () => {
     expect(t.reservations.locks).toEqual([ORDER]);
   });
 
-  it('answers a repeat with the first decision, without touching stock or recording again', async () => {
+  it('answers a repeat of a reserved order with stock-reserved again, without touching stock', async () => {
     const t = setup({ TEA: 3 });
     const first = await t.reserve(ORDER, [{ sku: 'TEA', quantity: 2 }]);
+    const before = t.state();
     const second = await t.reserve(ORDER, [{ sku: 'TEA', quantity: 2 }]);
     expect(second).toEqual(first);
+    expect(t.state()).toEqual(before);
     expect(t.stock.rows.get('TEA')).toMatchObject({ available: 1, reserved: 2 });
     expect(t.stock.locked).toHaveLength(1);
-    expect(t.types()).toEqual(['inventory.stock-reserved.v1']);
+    expect(t.types()).toEqual(['inventory.stock-reserved.v1', 'inventory.stock-reserved.v1']);
+    expectSameAnswer(t.outbox.events[0]!, t.outbox.events[1]!);
   });
 
-  it('rejects all or nothing: OUT_OF_STOCK with the short skus, stock untouched, one rejection event', async () => {
+  it('answers a repeat with other lines with the first decision and its lines', async () => {
+    const t = setup({ TEA: 3, COFFEE: 5 });
+    const lines = [{ sku: 'TEA', quantity: 2 }];
+    await t.reserve(ORDER, lines);
+    const before = t.state();
+    expect(await t.reserve(ORDER, [{ sku: 'COFFEE', quantity: 5 }])).toEqual({
+      orderId: ORDER,
+      status: 'RESERVED',
+      lines,
+    });
+    expect(t.state()).toEqual(before);
+    expect(t.outbox.events.map((event) => event.data)).toEqual([
+      { orderId: ORDER, lines },
+      { orderId: ORDER, lines },
+    ]);
+  });
+
+  it('answers a repeat after the release with stock-released, not the stale reservation', async () => {
+    const t = setup({ TEA: 3 });
+    await t.reserve(ORDER, [{ sku: 'TEA', quantity: 2 }]);
+    await t.release(ORDER);
+    const before = t.state();
+    expect(await t.reserve(ORDER, [{ sku: 'TEA', quantity: 2 }])).toEqual({ orderId: ORDER, status: 'RELEASED' });
+    expect(t.state()).toEqual(before);
+    expect(t.stock.rows.get('TEA')).toEqual({ sku: 'TEA', available: 3, reserved: 0 });
+    expect(t.types()).toEqual([
+      'inventory.stock-reserved.v1',
+      'inventory.stock-released.v1',
+      'inventory.stock-released.v1',
+    ]);
+    expectSameAnswer(t.outbox.events[1]!, t.outbox.events[2]!);
+  });
+
+  it('rejects all or nothing: OUT_OF_STOCK with the short skus, stock untouched, the rejection again on a repeat', async () => {
     const t = setup({ TEA: 3, COFFEE: 1 });
     const outcome = await t.reserve(ORDER, [
       { sku: 'TEA', quantity: 3 },
@@ -138,8 +194,12 @@ describe('ReserveStockHandler', () => {
     expect(t.outbox.events.map((event) => event.data)).toEqual([
       { orderId: ORDER, reason: 'OUT_OF_STOCK', skus: ['COFFEE'] },
     ]);
+    // A repeat, even one that could be served now, gets the first decision and its rejection again.
+    const before = t.state();
     expect(await t.reserve(ORDER, [{ sku: 'TEA', quantity: 1 }])).toEqual(outcome);
-    expect(t.types()).toEqual(['inventory.stock-reservation-rejected.v1']);
+    expect(t.state()).toEqual(before);
+    expect(t.types()).toEqual(['inventory.stock-reservation-rejected.v1', 'inventory.stock-reservation-rejected.v1']);
+    expectSameAnswer(t.outbox.events[0]!, t.outbox.events[1]!);
   });
 
   it('rejects an unknown sku with UNKNOWN_SKU', async () => {
@@ -152,40 +212,69 @@ describe('ReserveStockHandler', () => {
     });
   });
 
-  it('reserves nothing for an order released before, reporting it RELEASED', async () => {
+  it('reserves nothing for an order released before, answering stock-released', async () => {
     const t = setup({ TEA: 3 });
     await t.release(ORDER);
+    const before = t.state();
     expect(await t.reserve(ORDER, [{ sku: 'TEA', quantity: 1 }])).toEqual({ orderId: ORDER, status: 'RELEASED' });
+    expect(await t.reserve(ORDER, [{ sku: 'TEA', quantity: 1 }])).toEqual({ orderId: ORDER, status: 'RELEASED' });
+    expect(t.state()).toEqual(before);
     expect(t.stock.rows.get('TEA')).toMatchObject({ available: 3, reserved: 0 });
-    expect(t.types()).toEqual(['inventory.stock-released.v1']);
+    expect(t.types()).toEqual([
+      'inventory.stock-released.v1',
+      'inventory.stock-released.v1',
+      'inventory.stock-released.v1',
+    ]);
   });
 });
 
 describe('ReleaseStockHandler', () => {
-  it('returns what a reservation holds, once', async () => {
+  it('returns what a reservation holds once, and answers a repeat with stock-released again', async () => {
     const t = setup({ TEA: 3 });
     await t.reserve(ORDER, [{ sku: 'TEA', quantity: 2 }]);
     expect(await t.release(ORDER)).toEqual({ orderId: ORDER, status: 'RELEASED' });
     expect(t.stock.rows.get('TEA')).toEqual({ sku: 'TEA', available: 3, reserved: 0 });
+    const before = t.state();
     expect(await t.release(ORDER)).toEqual({ orderId: ORDER, status: 'RELEASED' });
+    expect(t.state()).toEqual(before);
     expect(t.stock.rows.get('TEA')).toEqual({ sku: 'TEA', available: 3, reserved: 0 });
-    expect(t.types()).toEqual(['inventory.stock-reserved.v1', 'inventory.stock-released.v1']);
+    expect(t.types()).toEqual([
+      'inventory.stock-reserved.v1',
+      'inventory.stock-released.v1',
+      'inventory.stock-released.v1',
+    ]);
+    expect(t.outbox.events[1]).toMatchObject({ subject: ORDER, data: { orderId: ORDER } });
+    expectSameAnswer(t.outbox.events[1]!, t.outbox.events[2]!);
   });
 
-  it('does nothing for a rejected reservation, which held nothing', async () => {
+  it('answers the release of a rejected reservation with stock-released, changing nothing', async () => {
     const t = setup({ TEA: 1 });
     const rejected = await t.reserve(ORDER, [{ sku: 'TEA', quantity: 2 }]);
+    const before = t.state();
     expect(await t.release(ORDER)).toEqual(rejected);
+    expect(await t.release(ORDER)).toEqual(rejected);
+    expect(t.state()).toEqual(before);
     expect(t.stock.rows.get('TEA')).toEqual({ sku: 'TEA', available: 1, reserved: 0 });
-    expect(t.types()).toEqual(['inventory.stock-reservation-rejected.v1']);
+    expect(t.types()).toEqual([
+      'inventory.stock-reservation-rejected.v1',
+      'inventory.stock-released.v1',
+      'inventory.stock-released.v1',
+    ]);
+    expect(t.outbox.events[1]).toMatchObject({ subject: ORDER, data: { orderId: ORDER } });
+    // It stays rejected: a repeated reserve still gets the rejection.
+    expect(await t.reserve(ORDER, [{ sku: 'TEA', quantity: 1 }])).toEqual(rejected);
+    expect(t.types().at(-1)).toBe('inventory.stock-reservation-rejected.v1');
   });
 
-  it('leaves a tombstone when no reservation exists yet, recorded once', async () => {
+  it('leaves a tombstone when no reservation exists yet, stored once and answered each time', async () => {
     const t = setup({});
     expect(await t.release(ORDER)).toEqual({ orderId: ORDER, status: 'RELEASED' });
+    const before = t.state();
     expect(await t.release(ORDER)).toEqual({ orderId: ORDER, status: 'RELEASED' });
+    expect(t.state()).toEqual(before);
     expect(t.reservations.rows.get(ORDER)).toEqual({ orderId: ORDER, status: 'RELEASED', lines: [], rejection: null });
     expect(t.outbox.events).toEqual([
+      expect.objectContaining({ type: 'inventory.stock-released.v1', subject: ORDER, data: { orderId: ORDER } }),
       expect.objectContaining({ type: 'inventory.stock-released.v1', subject: ORDER, data: { orderId: ORDER } }),
     ]);
   });

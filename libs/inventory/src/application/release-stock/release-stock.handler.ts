@@ -2,18 +2,23 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Reservation } from '../../domain/reservation';
 import { ReservationRepository, StockRepository } from '../ports';
-import { reservationEvent } from '../reservation-events';
+import { stockReleasedEvent } from '../reservation-events';
 import { outcomeOf, type ReservationOutcome } from '../reservation.outcome';
 import { EventOutbox, UnitOfWork } from '../transactions';
 import { ReleaseStockCommand } from './release-stock.command';
 
 /**
- * Releases an order's stock in one unit of work, under the order's lock:
+ * Releases an order's stock in one unit of work, under the order's lock, and always answers with
+ * `inventory.stock-released.v1`, recorded in the outbox in that unit of work:
  * - RESERVED: the stock of its skus, locked in sku order, gets the quantities back; RELEASED;
- *   `inventory.stock-released.v1` is recorded;
- * - already RELEASED, or REJECTED (it never held anything): nothing changes, nothing is recorded;
- * - no reservation yet (the release overtook its reserve): a RELEASED tombstone is stored and
- *   `inventory.stock-released.v1` recorded, so the reserve, when it comes, holds nothing.
+ * - already RELEASED (a repeat): no stock change, the answer is recorded again;
+ * - REJECTED: it never held anything, so no stock change and it stays REJECTED (a repeated
+ *   reserve is still answered with the rejection); the answer is recorded all the same. The saga
+ *   does not release a rejection it received, but one whose answer it never got can reach its
+ *   deadline and send a release: stock-released tells it the order holds nothing, and it finishes;
+ * - no reservation yet (the release overtook its reserve): a RELEASED tombstone is stored, so the
+ *   reserve, when it comes, holds nothing.
+ * The stock moves at most once per order: only a RESERVED reservation gives units back.
  */
 @CommandHandler(ReleaseStockCommand)
 export class ReleaseStockHandler implements ICommandHandler<ReleaseStockCommand> {
@@ -31,7 +36,7 @@ export class ReleaseStockHandler implements ICommandHandler<ReleaseStockCommand>
       if (!reservation) {
         const tombstone = Reservation.tombstone(orderId);
         await this.reservations.add(tombstone);
-        await this.outbox.record([reservationEvent(tombstone)]);
+        await this.outbox.record([stockReleasedEvent(orderId)]);
         return outcomeOf(tombstone);
       }
       if (reservation.holdsStock) {
@@ -40,8 +45,8 @@ export class ReleaseStockHandler implements ICommandHandler<ReleaseStockCommand>
         reservation.release(stock);
         await this.stock.save(skus.map((sku) => stock.get(sku)!));
         await this.reservations.saveStatus(reservation);
-        await this.outbox.record([reservationEvent(reservation)]);
       }
+      await this.outbox.record([stockReleasedEvent(orderId)]);
       return outcomeOf(reservation);
     });
   }

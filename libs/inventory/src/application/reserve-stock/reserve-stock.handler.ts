@@ -13,9 +13,16 @@ import { ReserveStockCommand } from './reserve-stock.command';
  * event (reserved or rejected). Racing orders queue on the rows of the skus they share, and each
  * decides on the stock its predecessor left: exactly as many win as there are units.
  *
- * Idempotent: an order that already has a reservation gets its decision back, and nothing is
- * written or published again. An order released before it was reserved (a tombstone) reserves
- * nothing and is reported RELEASED.
+ * Idempotent in its effects, answered every time: an order that already has a reservation keeps
+ * it (no stock is locked or changed, nothing is written but the answer), and its current state is
+ * recorded again in the outbox, in the same unit of work, as a new event: RESERVED ->
+ * `inventory.stock-reserved.v1`, REJECTED -> `inventory.stock-reservation-rejected.v1`, RELEASED
+ * (released since, or released before it was reserved: a tombstone) ->
+ * `inventory.stock-released.v1`. The saga re-sends a command it got no answer to (the answer may
+ * have been lost with the process that held the in-process broker), so a repeat must be answered;
+ * the lines of the repeat are ignored, the event carries those of the first decision. Answering
+ * with the current state, not the first decision, means a late repeat never announces a
+ * reservation that was released since.
  */
 @CommandHandler(ReserveStockCommand)
 export class ReserveStockHandler implements ICommandHandler<ReserveStockCommand> {
@@ -31,6 +38,7 @@ export class ReserveStockHandler implements ICommandHandler<ReserveStockCommand>
       await this.reservations.lockOrder(orderId);
       const earlier = await this.reservations.find(orderId);
       if (earlier) {
+        await this.outbox.record([reservationEvent(earlier)]);
         return outcomeOf(earlier);
       }
       const stock = await this.stock.lockForUpdate(lines.map((line) => line.sku));
