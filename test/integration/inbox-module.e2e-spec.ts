@@ -4,9 +4,16 @@ import { type INestApplicationContext, Injectable, Module } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { InjectTransactionHost, type TransactionHost } from '@nestjs-cls/transactional';
 import { loadConfig } from '@platform/config';
-import { prismaTransactions, providePrismaClient } from '@platform/database';
+import { DatabaseConnection, prismaTransactions, providePrismaClient } from '@platform/database';
 import { PlatformModule } from '@platform/defaults';
-import { type InboxHandler, inboxConsumers, InboxConsumers } from '@platform/inbox';
+import {
+  type InboxHandler,
+  inboxConsumers,
+  InboxConsumers,
+  InboxFeature,
+  listInboxDeadLetters,
+  replayInboxDeadLetters,
+} from '@platform/inbox';
 import { createEvent, defineEvent, type IntegrationEvent, MessageBroker, toBrokerMessage } from '@platform/messaging';
 import { ClsModule } from 'nestjs-cls';
 import { z } from 'zod';
@@ -42,12 +49,66 @@ class PrintLabel implements InboxHandler<typeof Shipped> {
   }
 }
 
+const Delivered = defineEvent('ordering.parcel-delivered.v1', z.object({ parcel: z.string(), failures: z.int() }));
+
+/** What NotifyCustomer saw each time it ran, per parcel. */
+const notifierRuns = new Map<string, { transactionActive: boolean; openTransactions: number }[]>();
+let databaseUrl = '';
+
+/**
+ * A handler that owns its transactions, as one calling another system between two units of work
+ * would: it runs with none open, writes in a unit of work of its own, and is idempotent on the
+ * parcel (its business key). It fails its first `failures` runs, after its write.
+ */
+@Injectable()
+class NotifyCustomer implements InboxHandler<typeof Delivered> {
+  readonly consumer = {
+    name: 'shipping.notify-customer',
+    contract: Delivered,
+    maxAttempts: 3,
+    transactionOwner: 'handler' as const,
+  };
+
+  constructor(@InjectTransactionHost('shipping') private readonly host: TransactionHost) {}
+
+  async handle(event: IntegrationEvent<z.output<typeof Delivered.schema>>): Promise<void> {
+    const { parcel, failures } = event.data;
+    const runs = notifierRuns.get(parcel) ?? [];
+    notifierRuns.set(parcel, runs);
+    runs.push({ transactionActive: this.host.isTransactionActive(), openTransactions: await openTransactions() });
+    await this.host.withTransaction(() =>
+      (this.host.tx as PrismaClient).$executeRawUnsafe(
+        'INSERT INTO shipping.notifications (parcel) VALUES ($1) ON CONFLICT DO NOTHING',
+        parcel,
+      ),
+    );
+    if (runs.length <= failures) {
+      throw new Error('mail server unavailable, after the notification row was written');
+    }
+  }
+}
+
+/** Transactions open in the test database on any other connection (the app's pool included). */
+async function openTransactions(): Promise<number> {
+  const [row] = await queryDatabase<{ n: number }>(
+    databaseUrl,
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+     WHERE datname = current_database() AND pid <> pg_backend_pid()
+       AND backend_type = 'client backend' AND xact_start IS NOT NULL`,
+  );
+  return row!.n;
+}
+
 @Module({
   imports: [
     ShippingPrismaModule,
     ClsModule.registerPlugins([prismaTransactions('shipping', ShippingPrismaModule, PrismaClient)]),
   ],
-  providers: [PrintLabel, inboxConsumers({ schema: 'shipping', transactions: 'shipping', handlers: [PrintLabel] })],
+  providers: [
+    PrintLabel,
+    NotifyCustomer,
+    inboxConsumers({ schema: 'shipping', transactions: 'shipping', handlers: [PrintLabel, NotifyCustomer] }),
+  ],
 })
 class ShippingModule {}
 
@@ -61,8 +122,10 @@ describe('InboxModule: a module’s handlers consume through the inbox, in the m
     const inboxSql = /```sql\n([\s\S]*?)```/.exec(readme)![1]!.replaceAll('<schema>', 'shipping');
     await queryDatabase(
       database.url,
-      `CREATE SCHEMA shipping; ${inboxSql}; CREATE TABLE shipping.labels (parcel text NOT NULL);`,
+      `CREATE SCHEMA shipping; ${inboxSql}; CREATE TABLE shipping.labels (parcel text NOT NULL);
+       CREATE TABLE shipping.notifications (parcel text PRIMARY KEY);`,
     );
+    databaseUrl = database.url;
     const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'error', SEED_SAMPLE_DATA: 'false' });
     @Module({ imports: [PlatformModule.forRoot(config, 'api'), ShippingModule] })
     class Root {}
@@ -97,5 +160,60 @@ describe('InboxModule: a module’s handlers consume through the inbox, in the m
     expect(attempts.get(event.id)).toBe(2);
     expect(await inboxRows()).toEqual([{ consumer: 'shipping.print-label' }]);
     expect(await labels('p-2')).toHaveLength(1);
+  });
+
+  describe("a handler that owns its transactions (transactionOwner: 'handler')", () => {
+    const deliver = async (parcel: string, failures: number) => {
+      const event = createEvent(Delivered, parcel, { parcel, failures }, { source: '/modules/ordering' });
+      await app.get(MessageBroker).publish([toBrokerMessage(event)]);
+      return event;
+    };
+    const inboxRows = (messageId: string) =>
+      queryDatabase(database.url, 'SELECT consumer FROM shipping.inbox WHERE message_id = $1', [messageId]);
+    const notifications = (parcel: string) =>
+      queryDatabase(database.url, 'SELECT parcel FROM shipping.notifications WHERE parcel = $1', [parcel]);
+
+    it('runs with no transaction open, in async context or in the database; the message is recorded after it, a duplicate skipped', async () => {
+      const event = await deliver('p-3', 0);
+      await waitFor(async () => (await inboxRows(event.id)).length === 1);
+      await app.get(MessageBroker).publish([toBrokerMessage(event)]);
+      const [, notifier] = app.get(InboxConsumers).consumers;
+      await waitFor(() => notifier!.counters.duplicates === 1);
+
+      expect(notifierRuns.get('p-3')).toEqual([{ transactionActive: false, openTransactions: 0 }]);
+      expect(await notifications('p-3')).toHaveLength(1);
+      expect(await inboxRows(event.id)).toEqual([{ consumer: 'shipping.notify-customer' }]);
+    });
+
+    it('is retried when it fails, and the message recorded once it succeeds', async () => {
+      const event = await deliver('p-4', 1);
+      await waitFor(async () => (await inboxRows(event.id)).length === 1);
+      expect(notifierRuns.get('p-4')).toHaveLength(2);
+      expect(await notifications('p-4')).toHaveLength(1);
+    });
+
+    it('is dead-lettered after maxAttempts, and replayed through the module’s definition', async () => {
+      const event = await deliver('p-5', 3);
+      const connection = app.get(DatabaseConnection);
+      await waitFor(
+        async () => (await listInboxDeadLetters(connection, 'shipping', 'shipping.notify-customer')).length === 1,
+      );
+      expect(notifierRuns.get('p-5')).toHaveLength(3);
+      expect(await inboxRows(event.id)).toEqual([]);
+
+      const { definition, runInTransaction } = app
+        .get(InboxFeature)
+        .consumers.find((consumer) => consumer.definition.name === 'shipping.notify-customer')!;
+      expect(await replayInboxDeadLetters(connection, definition, runInTransaction)).toEqual({
+        applied: 1,
+        duplicates: 0,
+        failed: 0,
+      });
+      expect(notifierRuns.get('p-5')).toHaveLength(4);
+      expect(notifierRuns.get('p-5')![3]).toEqual({ transactionActive: false, openTransactions: 0 });
+      expect(await inboxRows(event.id)).toEqual([{ consumer: 'shipping.notify-customer' }]);
+      expect(await listInboxDeadLetters(connection, 'shipping')).toEqual([]);
+      expect(await notifications('p-5')).toHaveLength(1);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type DatabaseConnection, PostgresConnection } from '@platform/database';
+import { type DatabaseConnection, PostgresConnection, type SqlRow } from '@platform/database';
 import {
   InboxConsumer,
   type InboxConsumerDefinition,
@@ -294,6 +294,182 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       deadAt: expect.any(Date),
     });
     expect(errors).toHaveLength(2);
+  });
+
+  describe("with a handler that owns its transactions (transactionOwner: 'handler')", () => {
+    type OwnHandler = (event: IntegrationEvent<EventData<typeof StockWanted>>) => Promise<void>;
+
+    function ownDefinition(handle: OwnHandler, maxAttempts = 3): InboxConsumerDefinition<typeof StockWanted> {
+      return {
+        name: CONSUMER,
+        schema: SCHEMA,
+        contract: StockWanted,
+        maxAttempts,
+        transactionOwner: 'handler',
+        handle,
+      };
+    }
+
+    async function startOwnConsumer(
+      handle: OwnHandler,
+      options: { maxAttempts?: number; run?: RunInTransaction } = {},
+    ) {
+      const consumer = new InboxConsumer(
+        broker,
+        ownDefinition(handle, options.maxAttempts),
+        options.run ?? runInTransaction,
+        { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+      );
+      consumers.push(consumer);
+      await consumer.start();
+      return consumer;
+    }
+
+    /** The handler's own unit of work, idempotent on its business key (subject, seq), as the mode requires. */
+    const applyEffectOnce: OwnHandler = async (delivered) => {
+      await connection.withTransaction((tx) =>
+        tx.query(
+          `INSERT INTO "${SCHEMA}"."effects" (message_id, subject, seq)
+           SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM "${SCHEMA}"."effects" WHERE subject = $2 AND seq = $3)`,
+          [delivered.id, delivered.subject, delivered.data.seq],
+        ),
+      );
+    };
+
+    /** Transactions open in this database on any other connection (the pool's included), seen from a new one. */
+    const openTransactions = async () =>
+      (
+        await queryDatabase<{ n: number }>(
+          database.url,
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid()
+             AND backend_type = 'client backend' AND xact_start IS NOT NULL`,
+        )
+      )[0]!.n;
+
+    it('runs the handler with no transaction open, records the message after it, and skips a duplicate', async () => {
+      const seenByHandler: { openTransactions: number; inboxRows: number }[] = [];
+      const committedByHandler: string[][] = [];
+      const consumer = await startOwnConsumer(async (delivered) => {
+        seenByHandler.push({ openTransactions: await openTransactions(), inboxRows: await inboxSize() });
+        await applyEffectOnce(delivered);
+        committedByHandler.push(await effects()); // read on another connection: committed already
+      });
+      const message = toBrokerMessage(event('order-1', 1));
+      await broker.publish([message]);
+      await broker.publish([message]);
+
+      await waitFor(() => consumer.counters.handled + consumer.counters.duplicates === 2);
+      expect(seenByHandler).toEqual([{ openTransactions: 0, inboxRows: 0 }]);
+      expect(committedByHandler).toEqual([['order-1#1']]);
+      expect(consumer.counters).toEqual({ handled: 1, duplicates: 1, failedAttempts: 0, deadLettered: 0 });
+      expect(await inboxSize()).toBe(1);
+    });
+
+    it('retries a handler that fails, recording nothing until it succeeds', async () => {
+      const inboxRowsAtEachRun: number[] = [];
+      const consumer = await startOwnConsumer(async (delivered) => {
+        inboxRowsAtEachRun.push(await inboxSize());
+        if (inboxRowsAtEachRun.length <= 2) {
+          throw new Error('deadlock detected');
+        }
+        await applyEffectOnce(delivered);
+      });
+      await broker.publish([toBrokerMessage(event('order-1', 1))]);
+
+      await waitFor(() => consumer.counters.handled === 1);
+      expect(inboxRowsAtEachRun).toEqual([0, 0, 0]);
+      expect(await effects()).toEqual(['order-1#1']);
+      expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 2, deadLettered: 0 });
+      expect(await inboxSize()).toBe(1);
+    });
+
+    it('runs the handler again when the process dies between its effects and the record: its own idempotency keeps one effect', async () => {
+      let recordsToFail = 1;
+      const dyingBeforeTheRecord: RunInTransaction = (work) =>
+        connection.withTransaction((tx) =>
+          work({
+            query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => {
+              if (recordsToFail > 0 && sql.startsWith(`INSERT INTO "${SCHEMA}"."inbox"`)) {
+                recordsToFail -= 1;
+                throw new Error('process died before the inbox record');
+              }
+              return tx.query<Row>(sql, params);
+            },
+          }),
+        );
+      let runs = 0;
+      const consumer = await startOwnConsumer(
+        async (delivered) => {
+          runs += 1;
+          await applyEffectOnce(delivered);
+        },
+        { run: dyingBeforeTheRecord },
+      );
+      await broker.publish([toBrokerMessage(event('order-1', 1))]);
+
+      await waitFor(() => consumer.counters.handled === 1);
+      expect(runs).toBe(2);
+      expect(await effects()).toEqual(['order-1#1']);
+      expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 1, deadLettered: 0 });
+      expect(await inboxSize()).toBe(1);
+    });
+
+    it('dead-letters a message whose handler keeps failing and replays it, outside any transaction, after the fix', async () => {
+      let fixed = false;
+      let runs = 0;
+      const handle: OwnHandler = async (delivered) => {
+        runs += 1;
+        if (!fixed) {
+          throw new Error('payment provider refused the request');
+        }
+        expect(await openTransactions()).toBe(0);
+        await applyEffectOnce(delivered);
+      };
+      const consumer = await startOwnConsumer(handle, { maxAttempts: 2 });
+      const poison = event('order-1', 1);
+      await broker.publish([toBrokerMessage(poison)]);
+
+      await waitFor(() => consumer.counters.deadLettered === 1);
+      expect(consumer.counters).toEqual({ handled: 0, duplicates: 0, failedAttempts: 2, deadLettered: 1 });
+      expect(await listInboxDeadLetters(connection, SCHEMA, CONSUMER)).toMatchObject([
+        { messageId: poison.id, error: 'payment provider refused the request', attempts: 2 },
+      ]);
+      expect(await inboxSize()).toBe(0);
+
+      expect(await replayInboxDeadLetters(connection, ownDefinition(handle), runInTransaction)).toEqual({
+        applied: 0,
+        duplicates: 0,
+        failed: 1,
+      });
+      expect(await listInboxDeadLetters(connection, SCHEMA)).toMatchObject([{ messageId: poison.id, attempts: 3 }]);
+
+      fixed = true;
+      expect(await replayInboxDeadLetters(connection, ownDefinition(handle), runInTransaction)).toEqual({
+        applied: 1,
+        duplicates: 0,
+        failed: 0,
+      });
+      expect(await effects()).toEqual(['order-1#1']);
+      expect(await listInboxDeadLetters(connection, SCHEMA)).toEqual([]);
+      expect(await inboxSize()).toBe(1);
+
+      // A dead letter of a message applied meanwhile: the replay only removes it, without running the handler.
+      await queryDatabase(
+        database.url,
+        `INSERT INTO "${SCHEMA}"."inbox_dead_letters" (consumer, message_id, event, error, attempts)
+         VALUES ($1, $2, $3::jsonb, 'timeout', 2)`,
+        [CONSUMER, poison.id, JSON.stringify(poison)],
+      );
+      const runsBefore = runs;
+      expect(await replayInboxDeadLetters(connection, ownDefinition(handle), runInTransaction)).toEqual({
+        applied: 0,
+        duplicates: 1,
+        failed: 0,
+      });
+      expect(runs).toBe(runsBefore);
+      expect(await listInboxDeadLetters(connection, SCHEMA)).toEqual([]);
+    });
   });
 
   it('purges inbox rows older than the retention and keeps the rest', async () => {

@@ -25,21 +25,51 @@ export interface SqlExecutor {
 /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
 export type RunInTransaction = <T>(work: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
 
-/** An event consumer of a module, as the module declares it. */
-export interface InboxConsumerDefinition<Contract extends EventContract = EventContract> {
+/**
+ * Who opens the transactions in which a message's effects are written.
+ *
+ * - `'inbox'` (the default): the inbox opens one transaction, records the message in it and runs
+ *   the handler inside it; effects and record commit together, so the message is applied exactly
+ *   once. The handler must not do anything that outlives a rollback (an HTTP call).
+ * - `'handler'`: the inbox checks the message is not recorded yet, runs the handler with no
+ *   transaction open, and records the message once the handler resolves. The handler opens its own
+ *   units of work, and may call another system between them (a payment provider) without holding a
+ *   connection or a lock. A crash between the handler's effects and the record applies the message
+ *   again: such a handler must be idempotent by itself, on a business key (the order it is about).
+ */
+export type InboxTransactionOwner = 'inbox' | 'handler';
+
+interface InboxConsumerSettings<Contract extends EventContract> {
   /** Unique among consumers, stable across releases (it keys the inbox): `inventory.reserve-stock`. */
   name: string;
   /** The consuming module's PostgreSQL schema, where its inbox tables live. */
   schema: string;
   contract: Contract;
-  /**
-   * Applies the event. Every effect goes through `tx`: it commits together with the inbox record,
-   * or not at all. A throw rolls both back and the message is delivered again, later.
-   */
-  handle(event: IntegrationEvent<EventData<Contract>>, tx: SqlExecutor): Promise<void>;
   /** Deliveries the handler gets before the message is dead-lettered (the last included). */
   maxAttempts: number;
 }
+
+/** An event consumer of a module, as the module declares it. */
+export type InboxConsumerDefinition<Contract extends EventContract = EventContract> = InboxConsumerSettings<Contract> &
+  (
+    | {
+        transactionOwner?: 'inbox';
+        /**
+         * Applies the event. Every effect goes through `tx`: it commits together with the inbox
+         * record, or not at all. A throw rolls both back and the message is delivered again, later.
+         */
+        handle(event: IntegrationEvent<EventData<Contract>>, tx: SqlExecutor): Promise<void>;
+      }
+    | {
+        transactionOwner: 'handler';
+        /**
+         * Applies the event in units of work of its own; nothing is open when it is called. It must
+         * be idempotent on a business key: it runs again when the process dies before the inbox
+         * record. A throw leaves the message unrecorded and it is delivered again, later.
+         */
+        handle(event: IntegrationEvent<EventData<Contract>>): Promise<void>;
+      }
+  );
 
 /** Infers the contract's payload type for `handle` in a definition written on its own. */
 export function defineInboxConsumer<Contract extends EventContract>(
@@ -59,7 +89,7 @@ export interface InboxCounters {
   handled: number;
   /** Deliveries of a message already applied: nothing done. */
   duplicates: number;
-  /** Handler runs that threw (each one rolled back); the message was retried or dead-lettered. */
+  /** Handler runs that threw (nothing recorded); the message was retried or dead-lettered. */
   failedAttempts: number;
   /** Messages given up on: unreadable, breaking their contract, or still failing after maxAttempts. */
   deadLettered: number;
@@ -67,10 +97,11 @@ export interface InboxCounters {
 
 /**
  * Consumes one event type with effectively-once effects on top of the broker's at-least-once
- * delivery: each message is recorded in the module's inbox in the same transaction as its effects,
- * so a redelivery (a crash before the ack, a relay publishing twice) finds the record and does
- * nothing. A handler that keeps failing is dead-lettered after maxAttempts, so that its partition
- * (the other messages of its key, and the keys sharing the partition) moves on.
+ * delivery: each message is recorded in the module's inbox in the same transaction as its effects
+ * (or, for a handler that owns its transactions, right after them), so a redelivery (a crash before
+ * the ack, a relay publishing twice) finds the record and does nothing. A handler that keeps
+ * failing is dead-lettered after maxAttempts, so that its partition (the other messages of its
+ * key, and the keys sharing the partition) moves on.
  */
 export class InboxConsumer<Contract extends EventContract = EventContract> {
   readonly counters: InboxCounters = { handled: 0, duplicates: 0, failedAttempts: 0, deadLettered: 0 };
@@ -91,6 +122,11 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     if (!Number.isInteger(definition.maxAttempts) || definition.maxAttempts < 1) {
       throw new Error(`Inbox consumer ${definition.name}: maxAttempts must be a positive integer`);
     }
+  }
+
+  /** The consumer's name, as its definition gives it. */
+  get name(): string {
+    return this.definition.name;
   }
 
   async start(): Promise<void> {
@@ -163,14 +199,29 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
 export type ApplyOutcome = 'applied' | 'duplicate';
 
 /**
- * The inbox transaction: records (consumer, message id) and, if it was not there yet, runs the
- * handler, all in one transaction; `alsoInTransaction` runs in it either way (replays delete
- * their dead letter there). Two deliveries of one message at once are safe: the second INSERT
- * waits for the first transaction and then sees its row (a duplicate), or, if it rolled back,
- * records the message itself.
+ * Applies an event once per consumer, as its definition's `transactionOwner` says;
+ * `alsoInTransaction` runs in the transaction that records the message, or that finds it recorded
+ * (replays delete their dead letter there).
  */
-export async function applyOnce<Contract extends EventContract>(
+export function applyOnce<Contract extends EventContract>(
   definition: InboxConsumerDefinition<Contract>,
+  runInTransaction: RunInTransaction,
+  event: IntegrationEvent<EventData<Contract>>,
+  alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
+): Promise<ApplyOutcome> {
+  return definition.transactionOwner === 'handler'
+    ? applyThenRecord(definition, runInTransaction, event, alsoInTransaction)
+    : applyInInboxTransaction(definition, runInTransaction, event, alsoInTransaction);
+}
+
+/**
+ * The inbox transaction: records (consumer, message id) and, if it was not there yet, runs the
+ * handler, all in one transaction. Two deliveries of one message at once are safe: the second
+ * INSERT waits for the first transaction and then sees its row (a duplicate), or, if it rolled
+ * back, records the message itself.
+ */
+async function applyInInboxTransaction<Contract extends EventContract>(
+  definition: InboxConsumerDefinition<Contract> & { transactionOwner?: 'inbox' },
   runInTransaction: RunInTransaction,
   event: IntegrationEvent<EventData<Contract>>,
   alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
@@ -187,6 +238,44 @@ export async function applyOnce<Contract extends EventContract>(
     await alsoInTransaction?.(tx);
     return recorded.length > 0 ? 'applied' : 'duplicate';
   });
+}
+
+/**
+ * For a handler that owns its transactions: a message already recorded is a duplicate; otherwise
+ * the handler runs with no transaction open, and the message is recorded after it resolved. Between
+ * the two, a crash, or another delivery of the same message at the same moment, runs the handler
+ * again: that is why such a handler is idempotent on its own. A handler that throws leaves nothing
+ * recorded.
+ */
+async function applyThenRecord<Contract extends EventContract>(
+  definition: InboxConsumerDefinition<Contract> & { transactionOwner: 'handler' },
+  runInTransaction: RunInTransaction,
+  event: IntegrationEvent<EventData<Contract>>,
+  alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
+): Promise<ApplyOutcome> {
+  const { inbox } = inboxTables(definition.schema);
+  const alreadyApplied = await runInTransaction(async (tx) => {
+    const found = await tx.query(`SELECT 1 AS found FROM ${inbox} WHERE consumer = $1 AND message_id = $2`, [
+      definition.name,
+      event.id,
+    ]);
+    if (found.length > 0) {
+      await alsoInTransaction?.(tx);
+    }
+    return found.length > 0;
+  });
+  if (alreadyApplied) {
+    return 'duplicate';
+  }
+  await definition.handle(event);
+  await runInTransaction(async (tx) => {
+    await tx.query(`INSERT INTO ${inbox} (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      definition.name,
+      event.id,
+    ]);
+    await alsoInTransaction?.(tx);
+  });
+  return 'applied';
 }
 
 /**

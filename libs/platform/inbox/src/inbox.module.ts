@@ -12,15 +12,28 @@ import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { getTransactionHostToken } from '@nestjs-cls/transactional';
 import { activeTransactionSql } from '@platform/database';
 import { type EventContract, type EventData, type IntegrationEvent, MessageBroker } from '@platform/messaging';
-import { InboxConsumer, type InboxConsumerDefinition, type RunInTransaction } from './inbox-consumer';
+import {
+  InboxConsumer,
+  type InboxConsumerDefinition,
+  type InboxTransactionOwner,
+  type RunInTransaction,
+} from './inbox-consumer';
 
 /**
  * A module's handler of one event type. Its effects go through the module's repositories, which
- * use the transaction in async context: the inbox opens that transaction, records the message in
- * it, and calls `handle` inside it, so effects and inbox record commit together.
+ * use the transaction in async context. By default (`transactionOwner: 'inbox'`) the inbox opens
+ * that transaction, records the message in it, and calls `handle` inside it, so effects and inbox
+ * record commit together. With `transactionOwner: 'handler'`, `handle` runs with no transaction
+ * open and opens its own units of work; the message is recorded after it resolved, so `handle`
+ * must be idempotent on a business key (see InboxTransactionOwner).
  */
 export interface InboxHandler<Contract extends EventContract = EventContract> {
-  readonly consumer: { name: string; contract: Contract; maxAttempts?: number };
+  readonly consumer: {
+    name: string;
+    contract: Contract;
+    maxAttempts?: number;
+    transactionOwner?: InboxTransactionOwner;
+  };
   handle(event: IntegrationEvent<EventData<Contract>>): Promise<void>;
 }
 
@@ -55,19 +68,20 @@ export function inboxConsumers(options: {
         host.withTransaction(() => work(activeTransactionSql(host)!));
       return new InboxFeature(
         options.schema,
-        handlers.map((handler) => ({
-          runInTransaction,
-          definition: {
-            name: handler.consumer.name,
-            schema: options.schema,
-            contract: handler.consumer.contract,
-            maxAttempts: handler.consumer.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-            handle: (event) => handler.handle(event),
-          },
-        })),
+        handlers.map((handler) => ({ runInTransaction, definition: definitionOf(handler, options.schema) })),
       );
     },
   };
+}
+
+/**
+ * The consumer definition of a handler. `handle` takes no transaction in either mode: the
+ * handler's repositories find the inbox's transaction, when there is one, in async context.
+ */
+function definitionOf(handler: InboxHandler, schema: string): InboxConsumerDefinition {
+  const { name, contract, maxAttempts = DEFAULT_MAX_ATTEMPTS, transactionOwner = 'inbox' } = handler.consumer;
+  const handle = (event: IntegrationEvent<EventData<EventContract>>) => handler.handle(event);
+  return { name, schema, contract, maxAttempts, transactionOwner, handle };
 }
 
 export const INBOX_CONSUMERS_ENABLED = Symbol('INBOX_CONSUMERS_ENABLED');

@@ -4,6 +4,7 @@ export {
   type InboxConsumerDefinition,
   type InboxCounters,
   type InboxLog,
+  type InboxTransactionOwner,
   type RunInTransaction,
   type SqlExecutor,
 } from './inbox-consumer';

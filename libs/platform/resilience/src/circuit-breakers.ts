@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
 import { TimeoutError } from './timeout';
 
@@ -173,7 +173,7 @@ export class Breaker {
  * in Nest (ResilienceModule provides it) and without (`new CircuitBreakers(logger)`).
  */
 @Injectable()
-export class CircuitBreakers implements OnModuleDestroy {
+export class CircuitBreakers implements OnApplicationShutdown {
   private readonly breakers = new Map<string, Breaker>();
   private readonly listeners = new Set<(change: BreakerStateChange) => void>();
 
@@ -218,7 +218,11 @@ export class CircuitBreakers implements OnModuleDestroy {
     return () => this.listeners.delete(listener);
   }
 
-  onModuleDestroy(): void {
+  /**
+   * After the consumers and relays have stopped (they stop before application shutdown): a call
+   * still in flight while they drain goes through its breaker, rather than failing on a shut one.
+   */
+  onApplicationShutdown(): void {
     this.shutdown();
   }
 
