@@ -1,6 +1,10 @@
 import { CircuitBreakers, BulkheadRejected } from '@platform/resilience';
 import { startPaymentGateway, type RunningPaymentGateway } from '../../apps/payment-gateway/src/gateway';
-import { type CaptureRequest, PaymentGatewayUnavailable } from '../../libs/payments/src/application/payment-gateway';
+import {
+  type CaptureRequest,
+  PaymentGatewayUnavailable,
+  PaymentRequestRefused,
+} from '../../libs/payments/src/application/payment-gateway';
 import {
   HttpPaymentGateway,
   type HttpPaymentGatewayOptions,
@@ -113,10 +117,85 @@ describe('Payment gateway client (timeout, retry, breaker, bulkhead)', () => {
     await waitFor(() => gateway.state.requests === 2);
     const started = Date.now();
     const refused = payments.capture(capture());
-    await expect(refused).rejects.toThrow('too many captures in progress');
+    await expect(refused).rejects.toThrow('too many calls to the payment gateway in progress');
     await expect(refused).rejects.toMatchObject({ cause: expect.any(BulkheadRejected) });
     expect(Date.now() - started).toBeLessThan(1_000);
     gateway.setFaults({});
     await Promise.allSettled(held);
+  });
+
+  describe('refunds', () => {
+    /** A capture made at the simulator, and the request that refunds it. */
+    const capturedThenRefund = async (payments: HttpPaymentGateway) => {
+      const request = capture();
+      const { captureId } = await payments.capture(request);
+      return { idempotencyKey: `${request.reference}-refund`, captureId };
+    };
+
+    it('refunds a capture; the same key again gets the same refund, and refunds once', async () => {
+      const payments = client();
+      const refund = await capturedThenRefund(payments);
+      const first = await payments.refund(refund);
+      expect(first).toEqual({ refundId: gateway.state.refunds[0]!.refundId });
+      expect(await payments.refund(refund)).toEqual(first);
+      expect(gateway.state.refunds).toHaveLength(1);
+      expect(gateway.state.charges[0]).toMatchObject({ refundId: first.refundId });
+    });
+
+    it('refuses a refund of an unknown or declined capture as PaymentRequestRefused, with no retry and the breaker closed', async () => {
+      const payments = client();
+      const requests = gateway.state.requests;
+      await expect(payments.refund({ idempotencyKey: 'refund-1', captureId: 'no-such-capture' })).rejects.toThrow(
+        PaymentRequestRefused,
+      );
+      const declined = await payments.capture(capture({ customerId: 'decline-me' }));
+      await expect(payments.refund({ idempotencyKey: 'refund-2', captureId: declined.captureId })).rejects.toThrow(
+        /refused the refund: HTTP 422/,
+      );
+      expect(gateway.state.requests).toBe(requests + 3); // one attempt each, and the capture
+      expect(gateway.state.refunds).toHaveLength(0);
+      expect(breakers.state(PAYMENT_GATEWAY_BREAKER)).toBe('closed');
+    });
+
+    it('retries a failing provider, then is unavailable; the breaker it shares with captures opens for both', async () => {
+      const payments = client();
+      const refund = await capturedThenRefund(payments);
+      gateway.setFaults({ errorRate: 1 });
+      const requests = gateway.state.requests;
+      await expect(payments.refund(refund)).rejects.toThrow(PaymentGatewayUnavailable);
+      expect(gateway.state.requests).toBe(requests + 3);
+      await expect(payments.refund(refund)).rejects.toThrow(PaymentGatewayUnavailable);
+      expect(breakers.state(PAYMENT_GATEWAY_BREAKER)).toBe('open');
+
+      const reached = gateway.state.requests;
+      await expect(payments.refund(refund)).rejects.toThrow('circuit breaker open');
+      await expect(payments.capture(capture())).rejects.toThrow('circuit breaker open');
+      expect(gateway.state.requests).toBe(reached);
+      expect(gateway.state.refunds).toHaveLength(0);
+    });
+
+    it('never refunds twice when a retry follows an attempt the gateway did complete', async () => {
+      const payments = client({ timeoutMs: 150, attempts: 3 });
+      const refund = await capturedThenRefund(payments);
+      gateway.setFaults({ latencyMs: 250 }); // the first attempt times out at the client, the refund happens anyway
+      const refunding = payments.refund(refund);
+      await sleep(200);
+      gateway.setFaults({});
+      expect(await refunding).toEqual({ refundId: gateway.state.refunds[0]!.refundId });
+      await sleep(300);
+      expect(gateway.state.refunds).toHaveLength(1);
+    });
+
+    it('is refused at once beyond the bulkhead it shares with captures', async () => {
+      const payments = client({ concurrency: 1, queue: 0, timeoutMs: 500, attempts: 1 });
+      const refund = await capturedThenRefund(payments);
+      gateway.setFaults({ hang: true });
+      const requests = gateway.state.requests;
+      const held = payments.capture(capture());
+      await waitFor(() => gateway.state.requests === requests + 1);
+      await expect(payments.refund(refund)).rejects.toThrow('too many calls to the payment gateway in progress');
+      gateway.setFaults({});
+      await Promise.allSettled([held]);
+    });
   });
 });

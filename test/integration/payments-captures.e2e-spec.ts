@@ -4,6 +4,7 @@ import { AMOUNT_LIMIT_MINOR, startPaymentGateway } from '../../apps/payment-gate
 import type { CaptureOutcome } from '../../libs/payments/src/application/capture.outcome';
 import { CapturePaymentCommand } from '../../libs/payments/src/application/capture-payment/capture-payment.command';
 import { CaptureRepository } from '../../libs/payments/src/application/ports';
+import { RefundPaymentCommand } from '../../libs/payments/src/application/refund-payment/refund-payment.command';
 import { queryDatabase } from '../support/test-database';
 import { startTestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -21,6 +22,10 @@ interface CaptureRow {
   attempts: number;
   version: number;
   decided_at: Date | null;
+  refund_id: string | null;
+  refund_attempts: number;
+  refund_last_error: string | null;
+  refunded_at: Date | null;
 }
 
 interface OutboxRow {
@@ -63,7 +68,9 @@ async function startPayments() {
         'SELECT event_type, payload, status FROM payments.outbox WHERE subject = $1 ORDER BY id',
         [orderId],
       ),
+    refund: (orderId: string) => commands.execute(new RefundPaymentCommand(orderId)),
     charges: (orderId: string) => gateway.state.charges.filter((charge) => charge.reference === orderId),
+    refunds: (orderId: string) => gateway.state.refunds.filter((refund) => refund.reference === orderId),
     close: async () => {
       await t.close();
       await gateway.close();
@@ -85,7 +92,7 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
   });
   afterAll(() => p.close());
 
-  it('captures once: a CAPTURED row, one charge, one payment-captured event; the same command again changes nothing', async () => {
+  it('captures once: a CAPTURED row, one charge, one payment-captured event; the same command again publishes it again, with no call', async () => {
     const orderId = randomUUID();
     const outcome = await p.capture(orderId);
 
@@ -124,7 +131,14 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
     expect(await p.capture(orderId)).toEqual(outcome);
     expect(p.gateway.state.requests).toBe(requests);
     expect(p.charges(orderId)).toHaveLength(1);
-    expect(await p.events(orderId)).toHaveLength(1);
+    const captured = {
+      event_type: 'payments.payment-captured.v1',
+      payload: { orderId, captureId: charge!.captureId, amountMinor: 4_200, currency: 'EUR' },
+    };
+    expect((await p.events(orderId)).map(({ event_type, payload }) => ({ event_type, payload }))).toEqual([
+      captured,
+      captured,
+    ]);
     expect(await p.row(orderId)).toMatchObject({ attempts: 1, version: 2 });
   });
 
@@ -171,7 +185,10 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
     const requests = p.gateway.state.requests;
     expect(await p.capture(orderId, { customerId: `decline-${orderId}` })).toEqual(outcome);
     expect(p.gateway.state.requests).toBe(requests);
-    expect(await p.events(orderId)).toHaveLength(1);
+    expect((await p.events(orderId)).map((event) => event.event_type)).toEqual([
+      'payments.payment-declined.v1',
+      'payments.payment-declined.v1',
+    ]);
   });
 
   it("declines an amount over the provider's limit (AMOUNT_LIMIT_EXCEEDED)", async () => {
@@ -242,6 +259,84 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
     });
     expect(p.gateway.state.requests).toBe(requests);
     expect(await p.events(orderId)).toHaveLength(1);
+  });
+});
+
+describe('Payments refunds (PostgreSQL, the simulator over HTTP)', () => {
+  let p: Payments;
+
+  beforeAll(async () => {
+    p = await startPayments();
+  });
+  afterEach(() => p.gateway.setFaults({}));
+  afterAll(() => p.close());
+
+  it('refunds a captured order once and records the refund on its capture', async () => {
+    const orderId = randomUUID();
+    await p.capture(orderId);
+    const outcome = await p.refund(orderId);
+
+    const [refund, ...more] = p.refunds(orderId);
+    expect(more).toHaveLength(0);
+    expect(outcome).toEqual({
+      orderId,
+      status: 'REFUNDED',
+      refundId: refund!.refundId,
+      amountMinor: 4_200,
+      currency: 'EUR',
+    });
+    expect(refund!.captureId).toBe(p.charges(orderId)[0]!.captureId);
+    expect(await p.row(orderId)).toMatchObject({
+      status: 'REFUNDED',
+      capture_id: refund!.captureId,
+      refund_id: refund!.refundId,
+      refund_attempts: 1,
+      refund_last_error: null,
+      refunded_at: expect.any(Date),
+      decided_at: expect.any(Date),
+      version: 3,
+    });
+    expect((await p.events(orderId)).map((event) => event.event_type)).toEqual([
+      'payments.payment-captured.v1',
+      'payments.payment-refunded.v1',
+    ]);
+  });
+
+  it('refunds once and records one event when refund commands for one order run concurrently', async () => {
+    const orderId = randomUUID();
+    await p.capture(orderId);
+    p.gateway.setFaults({ latencyMs: 100 }); // every command reaches the provider before any records
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => p.refund(orderId)));
+
+    const [refund, ...more] = p.refunds(orderId);
+    expect(more).toHaveLength(0);
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ status: 'REFUNDED', refundId: refund!.refundId });
+    }
+    expect((await p.events(orderId)).map((event) => event.event_type)).toEqual([
+      'payments.payment-captured.v1',
+      'payments.payment-refunded.v1',
+    ]);
+    expect(await p.row(orderId)).toMatchObject({ status: 'REFUNDED', version: 3 });
+  });
+
+  it('refuses to refund a payment that is not captured, with no call and nothing changed', async () => {
+    const orderId = randomUUID();
+    await p.capture(orderId, { customerId: `decline-${orderId}` });
+    const row = await p.row(orderId);
+    const requests = p.gateway.state.requests;
+    expect(await p.refund(orderId)).toEqual({
+      orderId,
+      status: 'FAILED',
+      reason: 'REQUEST_REFUSED',
+      retryable: false,
+    });
+    expect(p.gateway.state.requests).toBe(requests);
+    expect(await p.row(orderId)).toEqual(row);
+    expect((await p.events(orderId)).at(-1)).toMatchObject({
+      event_type: 'payments.refund-failed.v1',
+      payload: { orderId, reason: 'REQUEST_REFUSED', retryable: false },
+    });
   });
 });
 

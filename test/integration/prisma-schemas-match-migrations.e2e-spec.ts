@@ -118,6 +118,10 @@ describe('Each module’s Prisma schema matches its migrations', () => {
       createdAt: at,
       updatedAt: at,
       decidedAt: at,
+      refundId: null,
+      refundAttempts: 0,
+      refundLastError: null,
+      refundedAt: null,
     };
     const failed = {
       ...declined,
@@ -129,8 +133,19 @@ describe('Each module’s Prisma schema matches its migrations', () => {
       failureReason: 'GATEWAY_UNAVAILABLE',
       decidedAt: null,
     };
+    const refunded = {
+      ...declined,
+      orderId: '01a20101-1ff1-7459-8023-368506bbe579',
+      idempotencyKey: 'order-01a20101-1ff1-7459-8023-368506bbe579-capture',
+      status: 'REFUNDED',
+      declineReason: null,
+      refundId: 'ref-1',
+      refundAttempts: 2,
+      refundLastError: 'HTTP 503',
+      refundedAt: at,
+    };
     expect(Object.keys(declined).sort()).toEqual(Object.keys(Payments.Prisma.CaptureScalarFieldEnum).sort());
-    for (const capture of [declined, failed]) {
+    for (const capture of [declined, failed, refunded]) {
       await prisma.capture.create({ data: capture });
       expect(await prisma.capture.findUnique({ where: { orderId: capture.orderId } })).toEqual(capture);
     }

@@ -9,6 +9,7 @@ import {
   readGatewayEnvironment,
   startPaymentGateway,
   type Capture,
+  type Refund,
   type RunningPaymentGateway,
 } from '../../apps/payment-gateway/src/gateway';
 import { freePort } from '../support/app-process';
@@ -43,6 +44,19 @@ function postCapture(key: string | undefined, body: unknown = captureBody(), ini
     body: JSON.stringify(body),
     ...init,
   });
+}
+
+function postRefund(captureId: string, key: string | undefined, init: RequestInit = {}) {
+  return fetch(`${gateway.url}/captures/${captureId}/refunds`, {
+    method: 'POST',
+    headers: key === undefined ? {} : { 'idempotency-key': key },
+    ...init,
+  });
+}
+
+/** A capture made for the test: its id, to refund. */
+async function captured(key = 'capture-key', body = captureBody()): Promise<Capture> {
+  return (await (await postCapture(key, body)).json()) as Capture;
 }
 
 const putFaults = (faults: Record<string, unknown>) =>
@@ -154,6 +168,130 @@ describe('POST /captures', () => {
   });
 });
 
+describe('POST /captures/:captureId/refunds', () => {
+  it('refunds a charge in full: 201 with the refund, and the charge shows it', async () => {
+    const charge = await captured();
+    const response = await postRefund(charge.captureId, 'refund-key');
+    expect(response.status).toBe(201);
+    expect(response.headers.get('idempotent-replayed')).toBeNull();
+    const refund = (await response.json()) as Refund;
+    expect(refund).toEqual({
+      refundId: expect.stringMatching(UUID),
+      captureId: charge.captureId,
+      reference: 'order-1',
+      amountMinor: 1999,
+      currency: 'EUR',
+      refundedAt: expect.any(String),
+    });
+    expect(gateway.state.refunds).toEqual([refund]);
+    expect(gateway.state.charges).toEqual([{ ...charge, refundId: refund.refundId, refundedAt: refund.refundedAt }]);
+    expect(await (await fetch(`${gateway.url}/admin/charges`)).json()).toEqual({
+      count: 1,
+      charges: [{ ...charge, refundId: refund.refundId, refundedAt: refund.refundedAt }],
+    });
+    expect(await (await fetch(`${gateway.url}/admin/stats`)).json()).toEqual({
+      requests: 2,
+      charges: 1,
+      declines: 0,
+      refunds: 1,
+    });
+  });
+
+  it('replays the first refund for the same key and capture, and never refunds twice', async () => {
+    const charge = await captured();
+    const first = (await (await postRefund(charge.captureId, 'refund-key')).json()) as Refund;
+    const again = await postRefund(charge.captureId, 'refund-key');
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(first);
+    expect(gateway.state.refunds).toHaveLength(1);
+  });
+
+  it('answers 409 to a refund of a refunded capture under another key, and to a key reused for another capture', async () => {
+    const charge = await captured('capture-1', captureBody({ reference: 'order-1' }));
+    const other = await captured('capture-2', captureBody({ reference: 'order-2' }));
+    await postRefund(charge.captureId, 'refund-1');
+
+    const twice = await postRefund(charge.captureId, 'refund-2');
+    expect(twice.status).toBe(409);
+    expect(twice.headers.get('content-type')).toMatch(PROBLEM);
+    expect(await twice.json()).toMatchObject({ type: '/problems/capture-already-refunded', status: 409 });
+
+    const reused = await postRefund(other.captureId, 'refund-1');
+    expect(reused.status).toBe(409);
+    expect(await reused.json()).toMatchObject({ type: '/problems/idempotency-key-reused', status: 409 });
+    expect(gateway.state.refunds).toHaveLength(1);
+    expect(gateway.state.charges.find((c) => c.captureId === other.captureId)).not.toHaveProperty('refundId');
+  });
+
+  it('answers 422 to a refund of a declined capture and 404 to an unknown one, refunding nothing', async () => {
+    const decline = await captured('capture-1', captureBody({ customerId: 'decline-1' }));
+    const declined = await postRefund(decline.captureId, 'refund-1');
+    expect(declined.status).toBe(422);
+    expect(declined.headers.get('content-type')).toMatch(PROBLEM);
+    expect(await declined.json()).toMatchObject({ type: '/problems/capture-not-refundable', status: 422 });
+
+    const unknown = await postRefund('no-such-capture', 'refund-2');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(PROBLEM);
+    expect(await unknown.json()).toMatchObject({ type: '/problems/capture-not-found', status: 404 });
+    expect(gateway.state.refunds).toHaveLength(0);
+  });
+
+  it.each([
+    ['no Idempotency-Key', undefined, {}, 'Idempotency-Key'],
+    [
+      'an amount (a partial refund)',
+      'refund-1',
+      { headers: { 'content-type': 'application/json' }, body: '{"amountMinor":100}' },
+      'amountMinor',
+    ],
+  ])('answers 400 to %s, naming the field, and refunds nothing', async (_name, key, init, field) => {
+    const charge = await captured();
+    const response = await postRefund(charge.captureId, key, init as RequestInit);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(PROBLEM);
+    const problem = (await response.json()) as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field)).toContain(field);
+    expect(gateway.state.refunds).toHaveLength(0);
+  });
+
+  it('gets the faults of captures: a 500 refunds nothing and leaves the key usable; an outage resets the connection', async () => {
+    const charge = await captured();
+    await putFaults({ errorRate: 1 });
+    const failed = await postRefund(charge.captureId, 'refund-1');
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ type: '/problems/provider-error' });
+
+    await putFaults({ outage: true });
+    await expect(postRefund(charge.captureId, 'refund-1')).rejects.toMatchObject({
+      cause: { code: 'ECONNRESET' },
+    });
+    expect(gateway.state).toMatchObject({ requests: 3, refunds: [] });
+
+    await putFaults({});
+    const refunded = await postRefund(charge.captureId, 'refund-1');
+    expect(refunded.status).toBe(201);
+    expect(refunded.headers.get('idempotent-replayed')).toBeNull();
+    expect(gateway.state.refunds).toHaveLength(1);
+  });
+
+  it('latency past the client timeout: the provider still refunds, and the retry replays it (one refund)', async () => {
+    const charge = await captured();
+    await putFaults({ latencyMs: 300 });
+    await expect(postRefund(charge.captureId, 'refund-1', { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    await waitFor(() => gateway.state.refunds.length === 1, 2_000);
+
+    await putFaults({});
+    const retry = await postRefund(charge.captureId, 'refund-1');
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await retry.json()) as Refund).refundId).toBe(gateway.state.refunds[0]?.refundId);
+    expect(gateway.state.refunds).toHaveLength(1);
+  });
+});
+
 describe('faults', () => {
   it('error rate 1: every capture gets a 500 problem and nothing is charged; the key stays usable', async () => {
     await putFaults({ errorRate: 1 });
@@ -239,7 +377,7 @@ describe('faults', () => {
       errorRate: 1,
       latencyMs: 5_000,
     });
-    expect(await (await get('/admin/stats')).json()).toEqual({ requests: 0, charges: 0, declines: 0 });
+    expect(await (await get('/admin/stats')).json()).toEqual({ requests: 0, charges: 0, declines: 0, refunds: 0 });
     expect(await (await get('/admin/charges')).json()).toEqual({ count: 0, charges: [] });
     expect((await putFaults({})).status).toBe(200);
   });
@@ -260,13 +398,24 @@ describe('faults', () => {
   });
 
   it('POST /admin/reset clears the faults and the state', async () => {
-    await postCapture('key-1');
+    const charge = (await (await postCapture('key-1')).json()) as Capture;
     await postCapture('key-2', captureBody({ customerId: 'decline-1' }));
+    await postRefund(charge.captureId, 'refund-1');
     await putFaults({ errorRate: 1 });
-    expect(await (await fetch(`${gateway.url}/admin/stats`)).json()).toEqual({ requests: 2, charges: 1, declines: 1 });
+    expect(await (await fetch(`${gateway.url}/admin/stats`)).json()).toEqual({
+      requests: 3,
+      charges: 1,
+      declines: 1,
+      refunds: 1,
+    });
 
     expect((await fetch(`${gateway.url}/admin/reset`, { method: 'POST' })).status).toBe(204);
-    expect(await (await fetch(`${gateway.url}/admin/stats`)).json()).toEqual({ requests: 0, charges: 0, declines: 0 });
+    expect(await (await fetch(`${gateway.url}/admin/stats`)).json()).toEqual({
+      requests: 0,
+      charges: 0,
+      declines: 0,
+      refunds: 0,
+    });
     expect(await (await fetch(`${gateway.url}/admin/faults`)).json()).toMatchObject({ errorRate: 0 });
     // The idempotency keys are forgotten too: the same key captures anew.
     const again = await postCapture('key-1');

@@ -1,7 +1,7 @@
 /**
- * A simulated external payment provider: captures with idempotency keys, deterministic declines, and faults
- * (latency, error rate, hang, outage) switched on at runtime. Plain Fastify, in memory, no Nest: it stands in for
- * a third party, so nothing here is shared with the modules. See ../README.md.
+ * A simulated external payment provider: captures and full refunds with idempotency keys, deterministic declines,
+ * and faults (latency, error rate, hang, outage) switched on at runtime. Plain Fastify, in memory, no Nest: it stands
+ * in for a third party, so nothing here is shared with the modules. See ../README.md.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -15,7 +15,7 @@ import Fastify, {
 } from 'fastify';
 import { z } from 'zod';
 
-// --- The provider: captures, declines, idempotency ----------------------------------------------------------
+// --- The provider: captures, declines, refunds, idempotency -------------------------------------------------
 
 /** Above this amount (100,000.00 in minor units) every capture is declined. */
 export const AMOUNT_LIMIT_MINOR = 10_000_000;
@@ -30,6 +30,9 @@ export const captureRequestSchema = z.strictObject({
 });
 export type CaptureRequest = z.output<typeof captureRequestSchema>;
 
+/** A refund is of the whole capture: no body, or an empty object (an amount, say, is an unknown field). */
+export const refundRequestSchema = z.strictObject({}).optional();
+
 export interface Capture {
   captureId: string;
   reference: string;
@@ -39,20 +42,52 @@ export interface Capture {
   currency: string;
   /** When the provider decided, declines included. */
   capturedAt: string;
+  /** Once refunded: the refund's id. */
+  refundId?: string;
+  /** Once refunded: when. */
+  refundedAt?: string;
+}
+
+/** A full refund of a captured capture. */
+export interface Refund {
+  refundId: string;
+  captureId: string;
+  /** The capture's reference (the order id). */
+  reference: string;
+  amountMinor: number;
+  currency: string;
+  refundedAt: string;
 }
 
 /** What the simulator has seen, for tests to count. Reset clears it in place, so references stay valid. */
 export interface GatewayState {
-  /** Every POST /captures that reached the simulator: faulted, invalid, replayed and conflicting ones too. */
+  /**
+   * Every POST /captures and POST /captures/:captureId/refunds that reached the simulator: faulted, invalid,
+   * replayed and conflicting ones too.
+   */
   requests: number;
-  /** The charges: CAPTURED results only, one per idempotency key. */
+  /** The charges: CAPTURED results only, one per idempotency key; a refunded one has its refundId and refundedAt. */
   charges: Capture[];
   declines: Capture[];
+  /** The refunds, one per refunded charge. */
+  refunds: Refund[];
 }
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
+/** What the provider remembers, besides the state tests read. */
+interface Ledger {
+  capturesByKey: Map<string, { fingerprint: string; capture: Capture }>;
+  capturesById: Map<string, Capture>;
+  refundsByKey: Map<string, Refund>;
+}
+
 type CaptureOutcome = { kind: 'created' | 'replayed'; capture: Capture } | { kind: 'conflict' };
+
+type RefundOutcome =
+  | { kind: 'created' | 'replayed'; refund: Refund }
+  | { kind: 'already-refunded'; refundId: string }
+  | { kind: 'conflict' | 'unknown-capture' | 'declined-capture' };
 
 function decide(request: CaptureRequest): Pick<Capture, 'status' | 'declineReason'> {
   if (request.amountMinor > AMOUNT_LIMIT_MINOR) return { status: 'DECLINED', declineReason: 'AMOUNT_LIMIT_EXCEEDED' };
@@ -67,15 +102,10 @@ function decide(request: CaptureRequest): Pick<Capture, 'status' | 'declineReaso
  * request's handler starts, so two concurrent requests with one key can never both charge. (A provider doing I/O
  * here would have to store a pending promise per key instead.)
  */
-function capture(
-  byKey: Map<string, { fingerprint: string; capture: Capture }>,
-  state: GatewayState,
-  key: string,
-  request: CaptureRequest,
-): CaptureOutcome {
+function capture(ledger: Ledger, state: GatewayState, key: string, request: CaptureRequest): CaptureOutcome {
   const { reference, customerId, amountMinor, currency } = request;
   const fingerprint = JSON.stringify([reference, customerId, amountMinor, currency]);
-  const previous = byKey.get(key);
+  const previous = ledger.capturesByKey.get(key);
   if (previous) {
     return previous.fingerprint === fingerprint
       ? { kind: 'replayed', capture: previous.capture }
@@ -90,21 +120,52 @@ function capture(
     currency,
     capturedAt: new Date().toISOString(),
   };
-  byKey.set(key, { fingerprint, capture: result });
+  ledger.capturesByKey.set(key, { fingerprint, capture: result });
+  ledger.capturesById.set(result.captureId, result);
   (result.status === 'CAPTURED' ? state.charges : state.declines).push(result);
   return { kind: 'created', capture: result };
+}
+
+/**
+ * Refunds a charge in full, once: like capture(), one synchronous section. A key already used replays its refund for
+ * the same capture; a capture refunded already (under another key), declined or unknown gets no refund.
+ */
+function refund(ledger: Ledger, state: GatewayState, key: string, captureId: string): RefundOutcome {
+  const previous = ledger.refundsByKey.get(key);
+  if (previous) {
+    return previous.captureId === captureId ? { kind: 'replayed', refund: previous } : { kind: 'conflict' };
+  }
+  const charge = ledger.capturesById.get(captureId);
+  if (!charge) return { kind: 'unknown-capture' };
+  if (charge.status !== 'CAPTURED') return { kind: 'declined-capture' };
+  if (charge.refundId) return { kind: 'already-refunded', refundId: charge.refundId };
+
+  const { reference, amountMinor, currency } = charge;
+  const result: Refund = {
+    refundId: randomUUID(),
+    captureId,
+    reference,
+    amountMinor,
+    currency,
+    refundedAt: new Date().toISOString(),
+  };
+  charge.refundId = result.refundId;
+  charge.refundedAt = result.refundedAt;
+  ledger.refundsByKey.set(key, result);
+  state.refunds.push(result);
+  return { kind: 'created', refund: result };
 }
 
 // --- Faults -------------------------------------------------------------------------------------------------
 
 export const faultsSchema = z.strictObject({
-  /** Added before each capture is handled. */
+  /** Added before each capture or refund is handled. */
   latencyMs: z.number().int().min(0).max(600_000).default(0),
-  /** The fraction of captures (0..1) that get a 500, decided before anything is charged. */
+  /** The fraction of captures and refunds (0..1) that get a 500, decided before anything is charged or refunded. */
   errorRate: z.number().min(0).max(1).default(0),
-  /** Captures are never answered; the connection stays open until the client gives up. */
+  /** Captures and refunds are never answered; the connection stays open until the client gives up. */
   hang: z.boolean().default(false),
-  /** Capture connections are reset without an HTTP response, as when the provider is unreachable. */
+  /** Capture and refund connections are reset without an HTTP response, as when the provider is unreachable. */
   outage: z.boolean().default(false),
 });
 export type Faults = z.output<typeof faultsSchema>;
@@ -156,6 +217,16 @@ function sendProblem(
   return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
+/** The Idempotency-Key header, and the field error when it is missing or malformed. */
+function idempotencyKeyOf(request: FastifyRequest): { key: string; errors: FieldError[] } {
+  const header = request.headers['idempotency-key'];
+  const key = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  const errors: FieldError[] = IDEMPOTENCY_KEY.test(key)
+    ? []
+    : [{ in: 'header', field: 'Idempotency-Key', message: 'required: 1 to 255 printable ASCII characters' }];
+  return { key, errors };
+}
+
 function sendValidationProblem(reply: FastifyReply, errors: FieldError[]): FastifyReply {
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return sendProblem(reply, 400, 'validation-failed', 'Validation failed', detail, errors);
@@ -179,8 +250,8 @@ export function createPaymentGateway(options: PaymentGatewayOptions = {}): Payme
     // holds it on purpose (faults, ended by the preClose hook below), so there is nothing to wait for.
     forceCloseConnections: true,
   });
-  const state: GatewayState = { requests: 0, charges: [], declines: [] };
-  const byKey = new Map<string, { fingerprint: string; capture: Capture }>();
+  const state: GatewayState = { requests: 0, charges: [], declines: [], refunds: [] };
+  const ledger: Ledger = { capturesByKey: new Map(), capturesById: new Map(), refundsByKey: new Map() };
   let faults = faultsSchema.parse(options.faults ?? {});
 
   // Requests held by a fault (latency, hang), each with the function that ends it: close() ends them all at once.
@@ -250,16 +321,12 @@ export function createPaymentGateway(options: PaymentGatewayOptions = {}): Payme
     if (!(await passFaults(request, reply))) return;
 
     // From here on, no await: validation, lookup, decision and record run as one synchronous section.
-    const header = request.headers['idempotency-key'];
-    const key = Array.isArray(header) ? header.join(', ') : (header ?? '');
-    const errors: FieldError[] = IDEMPOTENCY_KEY.test(key)
-      ? []
-      : [{ in: 'header', field: 'Idempotency-Key', message: 'required: 1 to 255 printable ASCII characters' }];
+    const { key, errors } = idempotencyKeyOf(request);
     const parsed = captureRequestSchema.safeParse(request.body);
     if (!parsed.success) errors.push(...bodyErrors(parsed.error));
     if (!parsed.success || errors.length > 0) return void sendValidationProblem(reply, errors);
 
-    const outcome = capture(byKey, state, key, parsed.data);
+    const outcome = capture(ledger, state, key, parsed.data);
     if (outcome.kind === 'conflict') {
       const detail = 'This Idempotency-Key was already used with another request body.';
       return void sendProblem(reply, 409, 'idempotency-key-reused', 'Idempotency key reused', detail);
@@ -268,6 +335,40 @@ export function createPaymentGateway(options: PaymentGatewayOptions = {}): Payme
     request.log.info({ captureId, reference, status, declineReason, replayed: outcome.kind === 'replayed' }, 'Capture');
     if (outcome.kind === 'replayed') reply.header('Idempotent-Replayed', 'true');
     reply.code(201).send(outcome.capture);
+  });
+
+  app.post<{ Params: { captureId: string } }>('/captures/:captureId/refunds', async (request, reply) => {
+    state.requests += 1;
+    if (!(await passFaults(request, reply))) return;
+
+    // From here on, no await, as for captures.
+    const { captureId } = request.params;
+    const { key, errors } = idempotencyKeyOf(request);
+    const parsed = refundRequestSchema.safeParse(request.body);
+    if (!parsed.success) errors.push(...bodyErrors(parsed.error));
+    if (!parsed.success || errors.length > 0) return void sendValidationProblem(reply, errors);
+
+    const outcome = refund(ledger, state, key, captureId);
+    switch (outcome.kind) {
+      case 'conflict': {
+        const detail = 'This Idempotency-Key was already used to refund another capture.';
+        return void sendProblem(reply, 409, 'idempotency-key-reused', 'Idempotency key reused', detail);
+      }
+      case 'unknown-capture':
+        return void sendProblem(reply, 404, 'capture-not-found', 'Capture not found', `No capture ${captureId}.`);
+      case 'declined-capture': {
+        const detail = `Capture ${captureId} was declined: nothing was charged, so nothing can be refunded.`;
+        return void sendProblem(reply, 422, 'capture-not-refundable', 'Capture not refundable', detail);
+      }
+      case 'already-refunded': {
+        const detail = `Capture ${captureId} was refunded already (refund ${outcome.refundId}), under another Idempotency-Key.`;
+        return void sendProblem(reply, 409, 'capture-already-refunded', 'Capture already refunded', detail);
+      }
+    }
+    const { refundId, reference } = outcome.refund;
+    request.log.info({ refundId, captureId, reference, replayed: outcome.kind === 'replayed' }, 'Refund');
+    if (outcome.kind === 'replayed') reply.header('Idempotent-Replayed', 'true');
+    reply.code(201).send(outcome.refund);
   });
 
   // Admin routes, for tests, demos and chaos: never affected by faults.
@@ -285,13 +386,17 @@ export function createPaymentGateway(options: PaymentGatewayOptions = {}): Payme
     requests: state.requests,
     charges: state.charges.length,
     declines: state.declines.length,
+    refunds: state.refunds.length,
   }));
   app.post('/admin/reset', (request, reply) => {
     faults = noFaults();
     state.requests = 0;
     state.charges.length = 0;
     state.declines.length = 0;
-    byKey.clear();
+    state.refunds.length = 0;
+    ledger.capturesByKey.clear();
+    ledger.capturesById.clear();
+    ledger.refundsByKey.clear();
     request.log.info('Faults and state reset');
     reply.code(204).send();
   });

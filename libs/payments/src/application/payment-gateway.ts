@@ -13,6 +13,19 @@ export interface CaptureRequest {
 export type CaptureResult =
   { status: 'CAPTURED'; captureId: string } | { status: 'DECLINED'; captureId: string; declineReason: string };
 
+/** A refund of a whole capture, keyed so that a retry never refunds twice. */
+export interface RefundRequest {
+  /** Derived from the order: the same order always sends the same key. */
+  idempotencyKey: string;
+  /** The provider's id of the capture to refund in full. */
+  captureId: string;
+}
+
+/** The provider refunded the capture. Anything else (an unknown or declined capture) is PaymentRequestRefused. */
+export interface RefundResult {
+  refundId: string;
+}
+
 /** The provider could not give an answer: down, too slow, overloaded, or its breaker is open. */
 export class PaymentGatewayUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -35,4 +48,5 @@ export class PaymentRequestRefused extends Error {
 /** The payments module's port to the external provider. */
 export abstract class PaymentGateway {
   abstract capture(request: CaptureRequest): Promise<CaptureResult>;
+  abstract refund(request: RefundRequest): Promise<RefundResult>;
 }

@@ -21,4 +21,12 @@ export abstract class CaptureRepository {
    * recorded an outcome meanwhile, and nothing was written.
    */
   abstract saveOutcome(capture: Capture, loadedVersion: number): Promise<boolean>;
+  /** Saves the refund attempt count of a capture found with `lock`. */
+  abstract saveRefundAttempts(capture: Capture): Promise<void>;
+  /**
+   * Saves the refund outcome recorded on `capture` (refunded, or a failure) if the stored capture is
+   * still the one loaded (its version is `loadedVersion`, its status CAPTURED); false when another
+   * handler of the order recorded a refund outcome meanwhile, and nothing was written.
+   */
+  abstract saveRefundOutcome(capture: Capture, loadedVersion: number): Promise<boolean>;
 }

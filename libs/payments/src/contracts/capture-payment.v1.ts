@@ -6,7 +6,8 @@ import { z } from 'zod';
  * fulfilment saga (ordering) through its outbox; payments answers with
  * `payments.payment-captured.v1`, `payments.payment-declined.v1` or `payments.payment-failed.v1`.
  * Idempotent per order: a repeat of a captured or declined order is answered from the first
- * decision, with no new charge and nothing published again; a repeat of a failed one tries the
+ * decision, with no new charge, by publishing its event again (a sender that got no answer, say
+ * after a lost message, repeats the command and gets one); a repeat of a failed one tries the
  * provider again with the same idempotency key. Every command of one order carries the same
  * customer, amount and currency.
  */

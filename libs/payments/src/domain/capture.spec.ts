@@ -1,5 +1,13 @@
 import { BusinessRuleViolation } from '@platform/ddd';
-import { Capture, captureIdempotencyKey, CaptureStatus, FailureReason, isRetryable, MAX_ERROR_LENGTH } from './capture';
+import {
+  Capture,
+  captureIdempotencyKey,
+  CaptureStatus,
+  FailureReason,
+  isRetryable,
+  MAX_ERROR_LENGTH,
+  refundIdempotencyKey,
+} from './capture';
 
 const ORDER = '01a20101-1ff1-7459-8023-368506bbe576';
 const terms = { customerId: 'customer-1', amountMinor: 1_700, currency: 'EUR' };
@@ -24,6 +32,9 @@ describe('Capture', () => {
       attempts: 0,
       lastError: null,
       version: 1,
+      refundId: null,
+      refundAttempts: 0,
+      refundLastError: null,
     });
   });
 
@@ -141,6 +152,106 @@ describe('Capture', () => {
     const restored = Capture.restore(state);
     restored.recordCaptured('cap-7');
     expect(state.status).toBe(CaptureStatus.Failed);
+  });
+
+  describe('refunds', () => {
+    const captured = () => {
+      const capture = requested();
+      capture.startAttempt();
+      capture.recordCaptured('cap-8');
+      return capture;
+    };
+
+    it('derives the refund key from the order alone, apart from the capture key', () => {
+      expect(refundIdempotencyKey(ORDER)).toBe(`order-${ORDER}-refund`);
+      expect(refundIdempotencyKey(ORDER)).not.toBe(captureIdempotencyKey(ORDER));
+    });
+
+    it('goes CAPTURED -> REFUNDED with the provider refund id, counting the attempt, and is then final', () => {
+      const capture = captured();
+      capture.startRefundAttempt();
+      expect(capture.snapshot()).toMatchObject({ status: 'CAPTURED', refundAttempts: 1, version: 2 });
+      capture.recordRefunded('ref-1');
+      expect(capture.snapshot()).toMatchObject({
+        status: 'REFUNDED',
+        captureId: 'cap-8',
+        refundId: 'ref-1',
+        refundAttempts: 1,
+        version: 3,
+      });
+      expect(capture.isFinal).toBe(true);
+    });
+
+    it('stays CAPTURED when a refund fails, keeping its error, and is refunded when asked again', () => {
+      const capture = captured();
+      capture.startRefundAttempt();
+      capture.recordRefundFailed('no answer within 2000 ms');
+      expect(capture.snapshot()).toMatchObject({
+        status: 'CAPTURED',
+        refundId: null,
+        refundLastError: 'no answer within 2000 ms',
+        version: 3,
+      });
+      capture.startRefundAttempt();
+      capture.recordRefunded('ref-2');
+      expect(capture.snapshot()).toMatchObject({
+        status: 'REFUNDED',
+        refundId: 'ref-2',
+        refundAttempts: 2,
+        refundLastError: 'no answer within 2000 ms',
+        version: 4,
+      });
+    });
+
+    it('keeps at most MAX_ERROR_LENGTH characters of a refund error', () => {
+      const capture = captured();
+      capture.recordRefundFailed('x'.repeat(MAX_ERROR_LENGTH + 10));
+      expect(capture.snapshot().refundLastError).toHaveLength(MAX_ERROR_LENGTH);
+    });
+
+    it.each([
+      ['PENDING', requested],
+      ['FAILED', failed],
+      [
+        'DECLINED',
+        () => {
+          const capture = requested();
+          capture.recordDeclined('cap-9', 'CARD_DECLINED');
+          return capture;
+        },
+      ],
+      [
+        'REFUNDED',
+        () => {
+          const capture = captured();
+          capture.recordRefunded('ref-3');
+          return capture;
+        },
+      ],
+    ])('refuses to refund a %s capture, and stays as it was', (_status, make) => {
+      const capture = make();
+      const before = capture.snapshot();
+      for (const refund of [
+        () => capture.startRefundAttempt(),
+        () => capture.recordRefunded('ref-4'),
+        () => capture.recordRefundFailed('x'),
+      ]) {
+        expect(refund).toThrow(expect.objectContaining({ rule: 'OnlyCapturedPaymentCanBeRefunded' }));
+      }
+      expect(capture.snapshot()).toEqual(before);
+    });
+
+    it('once refunded, refuses every capture change', () => {
+      const capture = captured();
+      capture.recordRefunded('ref-5');
+      for (const change of [
+        () => capture.startAttempt(),
+        () => capture.recordCaptured('cap-10'),
+        () => capture.recordFailed(FailureReason.GatewayUnavailable, 'x'),
+      ]) {
+        expect(change).toThrow(expect.objectContaining({ rule: 'FinalCaptureCannotChange' }));
+      }
+    });
   });
 
   it('tells a retryable failure from one that is not', () => {

@@ -3,7 +3,8 @@ import { CaptureAmountMustBePositive } from './rules/capture-amount-must-be-posi
 import { CaptureCurrencyMustBeIso4217Code } from './rules/capture-currency-must-be-iso-4217-code.rule';
 import { CaptureCustomerMustBeGiven } from './rules/capture-customer-must-be-given.rule';
 import { CaptureMustReferenceAnOrder } from './rules/capture-must-reference-an-order.rule';
-import { FinalCaptureCannotChange } from './rules/final-capture-cannot-change.rule';
+import { FINAL_CAPTURE_STATUSES, FinalCaptureCannotChange } from './rules/final-capture-cannot-change.rule';
+import { OnlyCapturedPaymentCanBeRefunded } from './rules/only-captured-payment-can-be-refunded.rule';
 import { type CaptureTerms, RepeatedCaptureMustMatchFirst } from './rules/repeated-capture-must-match-first.rule';
 
 export type { CaptureTerms } from './rules/repeated-capture-must-match-first.rule';
@@ -17,6 +18,11 @@ export const CaptureStatus = {
   Declined: 'DECLINED',
   /** The provider gave no decision (see failureReason). Not final: a later command asks again with the same key. */
   Failed: 'FAILED',
+  /**
+   * Captured, then refunded in full by the provider (see refundId): the customer is charged nothing, net. Final.
+   * A refund that failed leaves the capture CAPTURED, to be asked again.
+   */
+  Refunded: 'REFUNDED',
 } as const;
 export type CaptureStatus = (typeof CaptureStatus)[keyof typeof CaptureStatus];
 
@@ -44,6 +50,11 @@ export function captureIdempotencyKey(orderId: string): string {
   return `order-${orderId}-capture`;
 }
 
+/** The provider's idempotency key of the refund of an order's capture: one refund per order, however often asked. */
+export function refundIdempotencyKey(orderId: string): string {
+  return `order-${orderId}-refund`;
+}
+
 export interface CaptureState extends CaptureTerms {
   orderId: string;
   idempotencyKey: string;
@@ -58,14 +69,21 @@ export interface CaptureState extends CaptureTerms {
   attempts: number;
   /** The last failure's message, kept after a later success for the record. */
   lastError: string | null;
-  /** Counts recorded outcomes; used for optimistic concurrency. */
+  /** Counts recorded outcomes, of the capture and of its refund; used for optimistic concurrency. */
   version: number;
+  /** The provider's id of the refund: present when, and only when, REFUNDED. */
+  refundId: string | null;
+  /** Calls to the provider started to refund this capture. */
+  refundAttempts: number;
+  /** The last refund failure's message, kept after a later refund for the record. */
+  refundLastError: string | null;
 }
 
 /**
  * The capture of one order's total at the payment provider: one per order, with the idempotency
  * key every call for the order uses. PENDING -> CAPTURED | DECLINED | FAILED; FAILED -> CAPTURED |
  * DECLINED | FAILED (asked again); CAPTURED and DECLINED are the provider's decisions and final.
+ * A CAPTURED capture may then be refunded in full: CAPTURED -> REFUNDED, final too.
  */
 export class Capture {
   private constructor(private state: CaptureState) {}
@@ -91,6 +109,9 @@ export class Capture {
       attempts: 0,
       lastError: null,
       version: 1,
+      refundId: null,
+      refundAttempts: 0,
+      refundLastError: null,
     });
   }
 
@@ -110,9 +131,9 @@ export class Capture {
     return this.state.version;
   }
 
-  /** Captured or declined: the provider decided, nothing about this capture changes any more. */
+  /** Captured, declined or refunded: the provider decided the capture, which is never asked for again. */
   get isFinal(): boolean {
-    return this.state.status === CaptureStatus.Captured || this.state.status === CaptureStatus.Declined;
+    return FINAL_CAPTURE_STATUSES.includes(this.state.status);
   }
 
   get terms(): CaptureTerms {
@@ -153,6 +174,28 @@ export class Capture {
     };
   }
 
+  /** The provider is about to be asked (again) to refund this capture. Only a captured payment is refunded. */
+  startRefundAttempt(): void {
+    this.checkRefundable();
+    this.state = { ...this.state, refundAttempts: this.state.refundAttempts + 1 };
+  }
+
+  /** The provider refunded the captured amount in full. */
+  recordRefunded(refundId: string): void {
+    this.checkRefundable();
+    this.state = { ...this.state, status: CaptureStatus.Refunded, refundId, version: this.state.version + 1 };
+  }
+
+  /** The provider did not refund this time; the capture stays CAPTURED, to be refunded by a later command. */
+  recordRefundFailed(error: string): void {
+    this.checkRefundable();
+    this.state = {
+      ...this.state,
+      refundLastError: error.slice(0, MAX_ERROR_LENGTH),
+      version: this.state.version + 1,
+    };
+  }
+
   snapshot(): Readonly<CaptureState> {
     return { ...this.state };
   }
@@ -168,5 +211,9 @@ export class Capture {
 
   private checkNotFinal(): void {
     checkRules(new FinalCaptureCannotChange(this.state.orderId, this.state.status));
+  }
+
+  private checkRefundable(): void {
+    checkRules(new OnlyCapturedPaymentCanBeRefunded(this.state.orderId, this.state.status));
   }
 }

@@ -3,8 +3,8 @@ import type { CaptureOutcome } from '../capture.outcome';
 
 /**
  * Capture an order's total at the payment provider. Idempotent per order: a captured or declined
- * order gets its outcome back with no call and no event; a failed one is tried again with the same
- * idempotency key.
+ * order gets its outcome back with no call, and its outcome event is published again; a failed one
+ * is tried again with the same idempotency key.
  */
 export class CapturePaymentCommand extends Command<CaptureOutcome> {
   constructor(

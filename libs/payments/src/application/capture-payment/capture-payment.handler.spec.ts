@@ -1,99 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { IntegrationEvent } from '@platform/messaging';
-import { Capture, type CaptureState } from '../../domain/capture';
-import {
-  type CaptureRequest,
-  type CaptureResult,
-  PaymentGateway,
-  PaymentGatewayUnavailable,
-  PaymentRequestRefused,
-} from '../payment-gateway';
-import { CaptureRepository } from '../ports';
-import { EventOutbox, UnitOfWork } from '../transactions';
+import { Capture } from '../../domain/capture';
+import { FakeCaptures, FakeGateway, FakeOutbox, FakeUnitOfWork } from '../in-memory-ports';
+import { PaymentGatewayUnavailable, PaymentRequestRefused } from '../payment-gateway';
 import { CapturePaymentCommand } from './capture-payment.command';
 import { CapturePaymentHandler } from './capture-payment.handler';
-
-/** In-memory stand-ins for the handler's ports: its decisions, without a database or a provider. */
-class FakeUnitOfWork extends UnitOfWork {
-  open = false;
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    this.open = true;
-    try {
-      return await work();
-    } finally {
-      this.open = false;
-    }
-  }
-}
-
-class FakeCaptures extends CaptureRepository {
-  readonly rows = new Map<string, CaptureState>();
-  /** Runs before saveOutcome looks at the row: a test plays another handler there. */
-  beforeSaveOutcome: (() => void) | null = null;
-
-  async addIfAbsent(capture: Capture): Promise<void> {
-    if (!this.rows.has(capture.orderId)) {
-      this.rows.set(capture.orderId, capture.snapshot());
-    }
-  }
-
-  lock(orderId: string): Promise<Capture | null> {
-    return this.find(orderId);
-  }
-
-  async find(orderId: string): Promise<Capture | null> {
-    const row = this.rows.get(orderId);
-    return row ? Capture.restore(row) : null;
-  }
-
-  async saveAttempts(capture: Capture): Promise<void> {
-    this.rows.set(capture.orderId, { ...this.rows.get(capture.orderId)!, attempts: capture.snapshot().attempts });
-  }
-
-  async saveOutcome(capture: Capture, loadedVersion: number): Promise<boolean> {
-    const interference = this.beforeSaveOutcome;
-    this.beforeSaveOutcome = null;
-    interference?.();
-    const row = this.rows.get(capture.orderId)!;
-    if (row.version !== loadedVersion || row.status === 'CAPTURED' || row.status === 'DECLINED') {
-      return false;
-    }
-    this.rows.set(capture.orderId, capture.snapshot());
-    return true;
-  }
-}
-
-class FakeGateway extends PaymentGateway {
-  readonly requests: { request: CaptureRequest; inUnitOfWork: boolean }[] = [];
-  readonly answers: (CaptureResult | Error)[] = [];
-
-  constructor(private readonly unitOfWork: FakeUnitOfWork) {
-    super();
-  }
-
-  async capture(request: CaptureRequest): Promise<CaptureResult> {
-    this.requests.push({ request, inUnitOfWork: this.unitOfWork.open });
-    const answer = this.answers.shift() ?? { status: 'CAPTURED', captureId: 'cap-1' };
-    if (answer instanceof Error) {
-      throw answer;
-    }
-    return answer;
-  }
-}
-
-class FakeOutbox extends EventOutbox {
-  readonly events: IntegrationEvent[] = [];
-
-  constructor(private readonly unitOfWork: FakeUnitOfWork) {
-    super();
-  }
-
-  async record(events: readonly IntegrationEvent[]): Promise<void> {
-    expect(this.unitOfWork.open).toBe(true);
-    this.events.push(...events);
-  }
-}
 
 const ORDER = '01a20101-1ff1-7459-8023-368506bbe576';
 const capture = (overrides: Partial<CapturePaymentCommand> = {}) => {
@@ -153,12 +63,31 @@ describe('CapturePaymentHandler', () => {
     expect(captures.rows.get(ORDER)).toMatchObject({ status: 'CAPTURED', attempts: 1, version: 2 });
   });
 
-  it('answers a repeat of a captured order from its record: no call, no event', async () => {
-    const { handler, gateway, outbox } = setup();
+  it('answers a repeat of a captured order from its record, with no call, and records its event again', async () => {
+    const { handler, gateway, outbox, captures } = setup();
     const first = await handler.execute(capture());
     expect(await handler.execute(capture())).toEqual(first);
     expect(gateway.requests).toHaveLength(1);
-    expect(outbox.events).toHaveLength(1);
+    const captured = {
+      type: 'payments.payment-captured.v1',
+      data: { orderId: ORDER, captureId: 'cap-1', amountMinor: 1_700, currency: 'EUR' },
+    };
+    expect(outbox.events.map(({ type, data }) => ({ type, data }))).toEqual([captured, captured]);
+    expect(outbox.events[1]!.id).not.toBe(outbox.events[0]!.id);
+    expect(captures.rows.get(ORDER)).toMatchObject({ attempts: 1, version: 2 });
+  });
+
+  it('answers a repeat for a refunded order with its capture: payment-captured again, no call, still refunded', async () => {
+    const { handler, gateway, captures, types } = setup();
+    await handler.execute(capture());
+    const refunded = Capture.restore(captures.rows.get(ORDER)!);
+    refunded.recordRefunded('ref-1');
+    captures.rows.set(ORDER, refunded.snapshot());
+
+    expect(await handler.execute(capture())).toMatchObject({ status: 'CAPTURED', captureId: 'cap-1' });
+    expect(gateway.requests).toHaveLength(1);
+    expect(types()).toEqual(['payments.payment-captured.v1', 'payments.payment-captured.v1']);
+    expect(captures.rows.get(ORDER)).toMatchObject({ status: 'REFUNDED', refundId: 'ref-1' });
   });
 
   it('records a decline as its own outcome, final like a capture', async () => {
@@ -168,7 +97,7 @@ describe('CapturePaymentHandler', () => {
     expect(await handler.execute(capture())).toEqual(declined);
     expect(await handler.execute(capture())).toEqual(declined);
     expect(gateway.requests).toHaveLength(1);
-    expect(types()).toEqual(['payments.payment-declined.v1']);
+    expect(types()).toEqual(['payments.payment-declined.v1', 'payments.payment-declined.v1']);
   });
 
   it('records an unavailable provider as a retryable failure, and asks again with the same key next time', async () => {

@@ -1,16 +1,12 @@
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { StateConflict } from '@platform/ddd';
-import { Capture, FailureReason } from '../../domain/capture';
+import { Capture, type FailureReason } from '../../domain/capture';
 import { captureEvent } from '../capture-events';
 import { type CaptureOutcome, outcomeOf } from '../capture.outcome';
-import {
-  type CaptureResult,
-  PaymentGateway,
-  PaymentGatewayUnavailable,
-  PaymentRequestRefused,
-} from '../payment-gateway';
+import { type CaptureResult, PaymentGateway } from '../payment-gateway';
 import { CaptureRepository } from '../ports';
+import { failureReasonOf } from '../provider-failure';
 import { EventOutbox, UnitOfWork } from '../transactions';
 import { CapturePaymentCommand } from './capture-payment.command';
 
@@ -26,7 +22,8 @@ const MAX_RECORDING_ROUNDS = 5;
  *
  * 1. unit of work: the order's capture is created PENDING if absent (with its idempotency key,
  *    derived from the order) and this attempt counted; a captured or declined order stops here with
- *    its outcome, no call, no event;
+ *    its outcome and no call, its outcome event recorded again: a sender repeats a command when its
+ *    answer was lost, and needs the answer, not silence;
  * 2. no transaction: the provider is asked with the capture's key (the client retries, behind its
  *    breaker, timeout and bulkhead). A crash after this step leaves the capture PENDING; the next
  *    command asks again with the same key, and the provider answers with its first result;
@@ -62,7 +59,9 @@ export class CapturePaymentHandler implements ICommandHandler<CapturePaymentComm
       throw new Error(`The capture of order ${requested.orderId} was neither added nor found`);
     }
     capture.checkRepeat(requested.terms);
-    if (!capture.isFinal) {
+    if (capture.isFinal) {
+      await this.outbox.record([captureEvent(capture)]);
+    } else {
       capture.startAttempt();
       await this.captures.saveAttempts(capture);
     }
@@ -74,12 +73,7 @@ export class CapturePaymentHandler implements ICommandHandler<CapturePaymentComm
     try {
       return await this.gateway.capture({ idempotencyKey, reference: orderId, customerId, amountMinor, currency });
     } catch (error) {
-      const reason =
-        error instanceof PaymentGatewayUnavailable
-          ? FailureReason.GatewayUnavailable
-          : error instanceof PaymentRequestRefused
-            ? FailureReason.RequestRefused
-            : undefined;
+      const reason = failureReasonOf(error);
       if (!reason) {
         throw error; // not the provider's answer: a bug; the capture stays PENDING and the command fails
       }

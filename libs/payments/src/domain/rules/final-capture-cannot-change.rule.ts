@@ -1,7 +1,10 @@
 import type { BusinessRule } from '@platform/ddd';
 
-/** The provider's decisions: once captured or declined, a capture never changes. */
-export const FINAL_CAPTURE_STATUSES: readonly string[] = ['CAPTURED', 'DECLINED'];
+/**
+ * The provider's decisions: once captured or declined, a capture is never asked for again, and its
+ * outcome never changes (a refund is not another capture outcome: the capture was made, then undone).
+ */
+export const FINAL_CAPTURE_STATUSES: readonly string[] = ['CAPTURED', 'DECLINED', 'REFUNDED'];
 
 export class FinalCaptureCannotChange implements BusinessRule {
   readonly name = 'FinalCaptureCannotChange';

@@ -61,6 +61,28 @@ export class PrismaCaptureRepository extends CaptureRepository {
     });
     return count === 1;
   }
+
+  async saveRefundAttempts(capture: Capture): Promise<void> {
+    const { orderId, refundAttempts } = capture.snapshot();
+    await this.prisma.capture.update({ where: { orderId }, data: { refundAttempts, updatedAt: new Date() } });
+  }
+
+  async saveRefundOutcome(capture: Capture, loadedVersion: number): Promise<boolean> {
+    const { orderId, status, refundId, refundLastError, version } = capture.snapshot();
+    const now = new Date();
+    const { count } = await this.prisma.capture.updateMany({
+      where: { orderId, version: loadedVersion, status: CaptureStatus.Captured },
+      data: {
+        status,
+        refundId,
+        refundLastError,
+        version,
+        updatedAt: now,
+        refundedAt: status === CaptureStatus.Refunded ? now : null,
+      },
+    });
+    return count === 1;
+  }
 }
 
 function restore(row: CaptureRow): Capture {
@@ -77,5 +99,8 @@ function restore(row: CaptureRow): Capture {
     attempts: row.attempts,
     lastError: row.lastError,
     version: row.version,
+    refundId: row.refundId,
+    refundAttempts: row.refundAttempts,
+    refundLastError: row.refundLastError,
   });
 }
