@@ -34,15 +34,21 @@ describe('README quick start', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-    const [page, product, placed, replayed, read, problem, changed, ready] = answers;
+    const [page, product, placed, replayed, read, fulfilment, problem, changed, ready] = answers;
     expect((page!.items as unknown[]).length).toBe(5);
     expect(product).toMatchObject({ sku: 'TEA-SENCHA-100G', priceMinor: 850 });
     expect(placed).toMatchObject({ status: 'PENDING', totalMinor: 2 * 850 + 1590 });
     expect(replayed).toEqual(placed);
-    expect(read).toEqual(placed);
+    expect(read).toEqual({ ...placed, status: 'CONFIRMED' });
+    expect(fulfilment).toMatchObject({ orderId: placed!.id, step: 'CONFIRMED' });
+    expect((fulfilment!.history as { input: string }[]).map((entry) => entry.input)).toEqual([
+      'Started',
+      'StockReserved',
+      'PaymentCaptured',
+    ]);
     expect(problem).toMatchObject({ status: 400, type: '/problems/validation-failed' });
     expect(changed).toMatchObject({ sku: 'TEA-SENCHA-100G', priceMinor: 900 });
     expect(ready).toMatchObject({ status: 'ok' });
-    expect(answers).toHaveLength(8);
+    expect(answers).toHaveLength(9);
   });
 });

@@ -45,7 +45,7 @@ describe('Each module’s Prisma schema matches its migrations', () => {
     expect(await prisma.product.findUnique({ where: { sku: product.sku } })).toEqual(product);
   });
 
-  it('ordering: Order, OrderLine, IdempotencyKey', async () => {
+  it('ordering: Order, OrderLine, IdempotencyKey, FulfilmentSaga', async () => {
     const prisma = new Ordering.PrismaClient({ adapter: connection.prismaAdapter() });
     const id = '01a20101-1ff1-7459-8023-368506bbe576';
     const order = {
@@ -64,10 +64,27 @@ describe('Each module’s Prisma schema matches its migrations', () => {
     expect(Object.keys(order).sort()).toEqual(Object.keys(Ordering.Prisma.OrderScalarFieldEnum).sort());
     expect(Object.keys(line).sort()).toEqual(Object.keys(Ordering.Prisma.OrderLineScalarFieldEnum).sort());
     expect(Object.keys(key).sort()).toEqual(Object.keys(Ordering.Prisma.IdempotencyKeyScalarFieldEnum).sort());
+    const saga = {
+      orderId: id,
+      step: 'REFUNDING',
+      cancellationReason: 'PAYMENT_TIMEOUT',
+      orderTerms: { customerId: 'c', lines: [{ sku: 'A', quantity: 1 }], totalMinor: 100, currency: 'EUR' },
+      deadlineAt: at,
+      wakeAt: at,
+      attempts: 2_147_483_647,
+      lateCaptureId: 'x'.repeat(255),
+      refundStatus: 'REQUESTED',
+      history: [{ at: at.toISOString(), input: 'Started', step: 'AWAITING_STOCK' }],
+      startedAt: at,
+      updatedAt: at,
+    };
+    expect(Object.keys(saga).sort()).toEqual(Object.keys(Ordering.Prisma.FulfilmentSagaScalarFieldEnum).sort());
 
     await prisma.order.create({ data: order });
     await prisma.orderLine.create({ data: line });
     await prisma.idempotencyKey.create({ data: key });
+    await prisma.fulfilmentSaga.create({ data: saga });
+    expect(await prisma.fulfilmentSaga.findUnique({ where: { orderId: id } })).toEqual(saga);
 
     expect(await prisma.order.findUnique({ where: { id } })).toEqual(order);
     expect(await prisma.orderLine.findMany({ where: { orderId: id } })).toEqual([line]);

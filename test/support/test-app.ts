@@ -9,6 +9,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   http: ReturnType<typeof request>;
   database: TestDatabase;
+  /** The payment gateway the app uses (the simulator, started for it): its /admin routes set faults. */
+  paymentGatewayUrl: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     app,
     http: request(app.getHttpServer()),
     database,
+    paymentGatewayUrl: withGateway.paymentGateway.url!,
     close: async () => {
       await app.close();
       await stopPaymentGateway();

@@ -8,8 +8,8 @@ import { PlatformModule } from '@platform/defaults';
 
 /**
  * The background deployable: the same modules as the api, in their non-HTTP roles. With Kafka it
- * relays every module's outbox and runs every module's event consumers (saga timers join with issue 5);
- * its controllers are not served.
+ * relays every module's outbox, runs every module's event consumers and the fulfilment saga's
+ * timer; its controllers are not served.
  */
 @Module({})
 export class WorkerModule {

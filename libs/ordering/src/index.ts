@@ -4,3 +4,5 @@
  */
 export { OrderingModule } from './ordering.module';
 export { OrderPlacedV1 } from './contracts/order-placed.v1';
+export { OrderConfirmedV1 } from './contracts/order-confirmed.v1';
+export { OrderCancelledV1 } from './contracts/order-cancelled.v1';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OrderLimits } from '../domain/order-limits';
+import { FulfilmentStep } from '../domain/fulfilment/fulfilment-saga';
 import { OrderStatus } from '../domain/order';
 
 export const PlaceOrderRequest = z
@@ -44,3 +45,27 @@ export const OrderResponse = z
     cancellationReason: z.string().optional().meta({ description: 'Present when status is CANCELLED' }),
   })
   .meta({ title: 'Order' });
+
+export const FulfilmentResponse = z
+  .object({
+    orderId: z.uuid(),
+    step: z.enum(Object.values(FulfilmentStep)),
+    cancellationReason: z.string().optional(),
+    deadlineAt: z.iso.datetime().optional().meta({ description: 'The deadline of the step the saga waits in' }),
+    lateCapture: z
+      .object({ captureId: z.string(), refundStatus: z.string() })
+      .optional()
+      .meta({ description: 'A capture that succeeded after the cancellation, and its refund' }),
+    startedAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    history: z.array(
+      z.object({
+        at: z.iso.datetime(),
+        input: z.string(),
+        step: z.string(),
+        sent: z.string().optional(),
+        note: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ title: 'Fulfilment' });

@@ -4,10 +4,19 @@ import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/
 import { openApiSchema, ProblemResponses, RequestHeader, ZodValidationPipe } from '@platform/http';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import type { FulfilmentView } from '../application/fulfilment/fulfilment.view';
+import { GetFulfilmentQuery } from '../application/get-fulfilment/get-fulfilment.query';
 import { GetOrderQuery } from '../application/get-order/get-order.query';
 import type { OrderView } from '../application/order.view';
 import { PlaceOrderCommand } from '../application/place-order/place-order.command';
-import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey, OrderIdParams, OrderResponse, PlaceOrderRequest } from './order.dto';
+import {
+  FulfilmentResponse,
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKey,
+  OrderIdParams,
+  OrderResponse,
+  PlaceOrderRequest,
+} from './order.dto';
 
 @ApiTags('orders')
 @Controller('orders')
@@ -54,5 +63,15 @@ export class OrdersHttpController {
   @ProblemResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
   get(@Param(new ZodValidationPipe(OrderIdParams)) { id }: z.output<typeof OrderIdParams>): Promise<OrderView> {
     return this.queries.execute(new GetOrderQuery(id));
+  }
+
+  @Get(':id/fulfilment')
+  @ApiOperation({ summary: "The order's fulfilment saga: its step and the path it took" })
+  @ApiResponse({ status: HttpStatus.OK, schema: openApiSchema(FulfilmentResponse, 'output') })
+  @ProblemResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  fulfilment(
+    @Param(new ZodValidationPipe(OrderIdParams)) { id }: z.output<typeof OrderIdParams>,
+  ): Promise<FulfilmentView> {
+    return this.queries.execute(new GetFulfilmentQuery(id));
   }
 }

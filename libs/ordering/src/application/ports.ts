@@ -1,5 +1,7 @@
 import type { IntegrationEvent } from '@platform/messaging';
+import type { FulfilmentSaga, OrderOutcome } from '../domain/fulfilment/fulfilment-saga';
 import type { Order, UnitPrice } from '../domain/order';
+import type { FulfilmentView } from './fulfilment/fulfilment.view';
 import type { OrderView } from './order.view';
 
 /** A client's Idempotency-Key with the fingerprint of the request it was first used for. */
@@ -30,4 +32,31 @@ export abstract class OrderReadModel {
 /** What ordering needs from the catalog: current prices of some skus. */
 export abstract class ProductPricing {
   abstract pricesOf(skus: readonly string[]): Promise<ReadonlyMap<string, UnitPrice>>;
+}
+
+/**
+ * Where fulfilment sagas are kept. Every method but `due` runs inside the unit of work (or the
+ * inbox transaction) in async context, and a saga's new state, its messages and the order's final
+ * status are written together.
+ */
+export abstract class FulfilmentSagaRepository {
+  /** Stores a new saga with its first messages; false when the order has one already. */
+  abstract start(saga: FulfilmentSaga, messages: readonly IntegrationEvent[]): Promise<boolean>;
+  /** The order's saga, locked until the transaction ends; null when the order has none. */
+  abstract lock(orderId: string): Promise<FulfilmentSaga | null>;
+  /** Like lock, but null also when the saga is not due at `now` or another transaction holds it. */
+  abstract lockIfDue(orderId: string, now: Date): Promise<FulfilmentSaga | null>;
+  /** Saves the saga and its messages and, once decided, the order's final status. */
+  abstract save(
+    saga: FulfilmentSaga,
+    messages: readonly IntegrationEvent[],
+    outcome: OrderOutcome | null,
+  ): Promise<void>;
+  /** Orders whose saga is due at `now`, the longest overdue first. */
+  abstract due(now: Date, limit: number): Promise<string[]>;
+}
+
+/** The query side of fulfilment: an order's saga as the API shows it. */
+export abstract class FulfilmentReadModel {
+  abstract findView(orderId: string): Promise<FulfilmentView | null>;
 }

@@ -27,6 +27,14 @@ export interface AppConfig {
     pollIntervalMs: number;
     retentionMs: number;
   };
+  /** The fulfilment saga's timeouts (ordering) and how often the timer looks for due sagas. */
+  fulfilment: {
+    reservationTimeoutMs: number;
+    paymentTimeoutMs: number;
+    resendAfterMs: number;
+    maxResendAfterMs: number;
+    timerIntervalMs: number;
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -96,6 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       retentionMs: e.OUTBOX_RETENTION_HOURS * 3600_000,
+    },
+    fulfilment: {
+      reservationTimeoutMs: e.FULFILMENT_RESERVATION_TIMEOUT_MS,
+      paymentTimeoutMs: e.FULFILMENT_PAYMENT_TIMEOUT_MS,
+      resendAfterMs: e.FULFILMENT_RESEND_AFTER_MS,
+      maxResendAfterMs: Math.max(e.FULFILMENT_MAX_RESEND_AFTER_MS, e.FULFILMENT_RESEND_AFTER_MS),
+      timerIntervalMs: e.FULFILMENT_TIMER_INTERVAL_MS,
     },
   };
 }

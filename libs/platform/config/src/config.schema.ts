@@ -48,6 +48,11 @@ export const environmentSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: integer(1, 100).default(10),
   OUTBOX_POLL_INTERVAL_MS: integer(10, 600_000).default(1_000),
   OUTBOX_RETENTION_HOURS: integer(1, 24 * 365).default(7 * 24),
+  FULFILMENT_RESERVATION_TIMEOUT_MS: integer(100, 86_400_000).default(120_000),
+  FULFILMENT_PAYMENT_TIMEOUT_MS: integer(100, 86_400_000).default(30_000),
+  FULFILMENT_RESEND_AFTER_MS: integer(50, 3_600_000).default(10_000),
+  FULFILMENT_MAX_RESEND_AFTER_MS: integer(50, 3_600_000).default(60_000),
+  FULFILMENT_TIMER_INTERVAL_MS: integer(10, 600_000).default(1_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

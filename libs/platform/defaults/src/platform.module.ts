@@ -11,6 +11,7 @@ import { MessagingModule } from '@platform/messaging';
 import { OutboxModule } from '@platform/outbox';
 import { ResilienceModule } from '@platform/resilience';
 import { ClsModule } from 'nestjs-cls';
+import { BackgroundWork } from './background-work';
 
 /** What a deployable is for: serving HTTP, or the background work (relays, consumers, timers). */
 export type ProcessRole = 'api' | 'worker';
@@ -47,7 +48,12 @@ export class PlatformModule {
         HealthModule,
         CqrsModule.forRoot(),
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: BackgroundWork, useValue: new BackgroundWork(runsMessaging(role, config)) },
+      ],
+      exports: [BackgroundWork],
+      global: true,
     };
   }
 }

@@ -1,0 +1,78 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FulfilmentSaga, type FulfilmentReaction, type OrderToFulfil } from '../../domain/fulfilment/fulfilment-saga';
+import { FulfilmentSagaRepository } from '../ports';
+import { UnitOfWork } from '../transactions';
+import { FulfilmentSettings } from './fulfilment-settings';
+import { commandMessage, outcomeMessage } from './fulfilment-messages';
+
+/** An input of the saga: a reply of another module, applied at `now`. */
+export type SagaInput = (saga: FulfilmentSaga, now: Date) => FulfilmentReaction;
+
+/**
+ * Runs the fulfilment sagas (the process manager): loads a saga under a lock, lets it decide, and
+ * writes what it decided (its state, its commands in ordering's outbox, the order's final status)
+ * in the same transaction. `start` and `react` run in the transaction of the inbox consumer that
+ * received the message; `wakeDue` opens one transaction per saga it wakes.
+ */
+@Injectable()
+export class FulfilmentProcess {
+  private readonly logger = new Logger('Fulfilment');
+
+  constructor(
+    @Inject(FulfilmentSagaRepository) private readonly sagas: FulfilmentSagaRepository,
+    @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
+    @Inject(FulfilmentSettings) private readonly settings: FulfilmentSettings,
+  ) {}
+
+  /** Starts the saga of a placed order; a second start for the order does nothing. */
+  async start(order: OrderToFulfil, now = new Date()): Promise<void> {
+    const { saga, reaction } = FulfilmentSaga.start(order, this.settings.timeouts, now);
+    await this.sagas.start(saga, this.messages(saga, reaction, now));
+  }
+
+  /** Applies a reply to the order's saga. A reply for an order without a saga is not ours: logged, dropped. */
+  async react(orderId: string, input: SagaInput, now = new Date()): Promise<void> {
+    const saga = await this.sagas.lock(orderId);
+    if (!saga) {
+      this.logger.warn(`A fulfilment reply for order ${orderId}, which has no saga, was ignored`);
+      return;
+    }
+    await this.apply(saga, input(saga, now), now);
+  }
+
+  /**
+   * Wakes the sagas due at `now` (re-sends, deadlines), each in a transaction of its own, so one
+   * failing saga holds up no other. SKIP LOCKED lets several timers (and the consumers, which
+   * lock the same rows) work side by side. Returns how many it woke.
+   */
+  async wakeDue(now = new Date(), limit = 100): Promise<number> {
+    let woken = 0;
+    for (const orderId of await this.sagas.due(now, limit)) {
+      try {
+        const changed = await this.unitOfWork.run(async () => {
+          const saga = await this.sagas.lockIfDue(orderId, now);
+          return saga ? this.apply(saga, saga.wake(now), now) : false;
+        });
+        woken += changed ? 1 : 0;
+      } catch (error) {
+        this.logger.error(`The fulfilment timer failed for order ${orderId}: ${(error as Error).message}`);
+      }
+    }
+    return woken;
+  }
+
+  private async apply(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date): Promise<boolean> {
+    if (!reaction.changed) {
+      return false;
+    }
+    await this.sagas.save(saga, this.messages(saga, reaction, now), reaction.orderOutcome);
+    return true;
+  }
+
+  private messages(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date) {
+    return [
+      ...reaction.commands.map((command) => commandMessage(command, now)),
+      ...(reaction.orderOutcome ? [outcomeMessage(saga.orderId, reaction.orderOutcome, now)] : []),
+    ];
+  }
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { providePrismaClient } from '@platform/database';
+import { PrismaClient } from './generated/client';
+
+/** Ordering's Prisma client, in a module of its own so that its transaction plugin can import it. */
+@Module({
+  providers: [providePrismaClient(PrismaClient, (adapter) => new PrismaClient({ adapter }))],
+  exports: [PrismaClient],
+})
+export class OrderingPrismaModule {}

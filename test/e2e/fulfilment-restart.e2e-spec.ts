@@ -1,0 +1,94 @@
+import { Client } from 'pg';
+import { startPaymentGateway, type RunningPaymentGateway } from '../../apps/payment-gateway/src/gateway';
+import { type AppProcess, startApiProcess } from '../support/app-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * A restart in the middle of sagas. With the in-process broker the api process runs every
+ * background role (relays, consumers, the saga timer), and messages already taken from the outbox
+ * live only in its memory: SIGKILL loses them. The sagas must still finish after a restart, from
+ * what the database holds: their state, their deadlines (`wake_at`), and the outboxes.
+ */
+describe('Fulfilment saga across a killed and restarted process', () => {
+  let database: TestDatabase;
+  let gateway: RunningPaymentGateway;
+  let sql: Client;
+  let api: AppProcess | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    gateway = await startPaymentGateway();
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+  });
+  afterAll(async () => {
+    await api?.stop('SIGKILL');
+    await sql.end();
+    await gateway.close();
+    await database.drop();
+  });
+
+  const env = () => ({
+    DATABASE_URL: database.url,
+    PAYMENT_GATEWAY_URL: gateway.url,
+    PAYMENT_GATEWAY_TIMEOUT_MS: '5000',
+    LOG_LEVEL: 'warn',
+    // The machine is shared with other suites: shedding on event-loop delay is tested elsewhere, on purpose.
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    OUTBOX_POLL_INTERVAL_MS: '100',
+    FULFILMENT_TIMER_INTERVAL_MS: '100',
+    FULFILMENT_RESEND_AFTER_MS: '1000',
+    FULFILMENT_PAYMENT_TIMEOUT_MS: '60000',
+  });
+
+  it('every saga under way when the process dies completes after the restart, each order charged once', async () => {
+    api = await startApiProcess(env());
+    // The provider is slow: captures are in flight (taken from the outbox, asked of the provider) when the process dies.
+    gateway.setFaults({ latencyMs: 10_000 });
+    const ids: string[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      const response = await fetch(`${api.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customerId: `restart-${index}`, items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] }),
+      });
+      expect(response.status).toBe(201);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+    await waitFor(async () => {
+      const { rows } = await sql.query(
+        `SELECT count(*)::int AS waiting FROM ordering.fulfilment_sagas WHERE step = 'AWAITING_PAYMENT'`,
+      );
+      return rows[0].waiting >= 10;
+    }, 20_000);
+
+    await api.stop('SIGKILL');
+    const { rows: atKill } = await sql.query(`SELECT status FROM ordering.orders WHERE status <> 'PENDING'`);
+    expect(atKill).toEqual([]); // nothing had finished: every saga was cut off
+
+    gateway.setFaults({});
+    api = await startApiProcess(env());
+    await waitFor(async () => {
+      const { rows } = await sql.query(`SELECT count(*)::int AS pending FROM ordering.orders WHERE status = 'PENDING'`);
+      return rows[0].pending === 0;
+    }, 60_000);
+
+    const { rows: orders } = await sql.query<{ id: string; status: string }>(
+      `SELECT id::text, status FROM ordering.orders WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(orders.map((order) => order.status)).toEqual(ids.map(() => 'CONFIRMED'));
+    const references = gateway.state.charges.map((charge) => charge.reference).sort();
+    expect(references).toEqual([...ids].sort());
+
+    // The lost commands were sent again by the saga's timer, from the deadlines stored in the database.
+    const { rows: resent } = await sql.query(
+      `SELECT count(*)::int AS sagas FROM ordering.fulfilment_sagas
+       WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(history) AS entry WHERE entry->>'input' = 'Timer')`,
+    );
+    expect(resent[0].sagas).toBeGreaterThan(0);
+    const stock = await (await fetch(`${api.url}/inventory/stock/TEA-SENCHA-100G`)).json();
+    expect(stock).toMatchObject({ reserved: 20 });
+  }, 120_000);
+});
