@@ -145,8 +145,10 @@ export class OutboxRelay {
       let idleMs = this.options.pollIntervalMs;
       try {
         this.pendingWake = false;
-        while (this.running && (await this.runOnce()) > 0) {
-          // keep going while there is work
+        // A full batch means there may be more; a short one took everything claimable, and what
+        // arrives meanwhile sets pendingWake (its NOTIFY), so no empty claim is spent to find out.
+        while (this.running && (await this.runOnce()) >= this.options.batchSize) {
+          // keep going while batches come back full
         }
         // Pending work that could not be claimed waits for a retry, a lease, or a transaction
         // still open (the visibility horizon): its NOTIFY has come and gone, so look again when
