@@ -37,8 +37,11 @@ describe('Fulfilment saga across a killed and restarted process', () => {
     // The machine is shared with other suites: shedding on event-loop delay is tested elsewhere, on purpose.
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     OUTBOX_POLL_INTERVAL_MS: '100',
+    // Rows the killed relay had leased are taken over after this: short, so the test does not wait 30 s.
+    OUTBOX_LEASE_MS: '2000',
     FULFILMENT_TIMER_INTERVAL_MS: '100',
     FULFILMENT_RESEND_AFTER_MS: '1000',
+    FULFILMENT_MAX_RESEND_AFTER_MS: '2000',
     FULFILMENT_PAYMENT_TIMEOUT_MS: '60000',
   });
 
@@ -69,10 +72,28 @@ describe('Fulfilment saga across a killed and restarted process', () => {
 
     gateway.setFaults({});
     api = await startApiProcess(env());
-    await waitFor(async () => {
-      const { rows } = await sql.query(`SELECT count(*)::int AS pending FROM ordering.orders WHERE status = 'PENDING'`);
-      return rows[0].pending === 0;
-    }, 60_000);
+    try {
+      await waitFor(async () => {
+        const { rows } = await sql.query(
+          `SELECT count(*)::int AS pending FROM ordering.orders WHERE status = 'PENDING'`,
+        );
+        return rows[0].pending === 0;
+      }, 90_000);
+    } catch (error) {
+      const { rows } = await sql.query(
+        `SELECT s.step, s.attempts, s.wake_at, s.history->-1 AS last FROM ordering.fulfilment_sagas s
+         JOIN ordering.orders o ON o.id = s.order_id WHERE o.status = 'PENDING'`,
+      );
+      const outboxes = await sql.query(
+        `SELECT 'ordering' AS outbox, status, count(*)::int FROM ordering.outbox GROUP BY status
+         UNION ALL SELECT 'payments', status, count(*)::int FROM payments.outbox GROUP BY status`,
+      );
+      throw new Error(
+        `${(error as Error).message}; still pending: ${JSON.stringify(rows)}; outboxes: ${JSON.stringify(outboxes.rows)}; ` +
+          `api log: ${api.stdout.slice(-30).join('\n')}`,
+        { cause: error },
+      );
+    }
 
     const { rows: orders } = await sql.query<{ id: string; status: string }>(
       `SELECT id::text, status FROM ordering.orders WHERE id = ANY($1::uuid[])`,
