@@ -140,6 +140,33 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
     ]);
   });
 
+  // Before the outage test below: that one leaves the payment-gateway breaker open for a while.
+  it('an order whose OrderPlaced never reached the saga is still fulfilled: the timer starts its saga', async () => {
+    // An order as placement writes it, but without its event in the outbox: as if the event had
+    // been lost (the in-process broker's memory, a dead letter).
+    const orderId = '0193a3b4-0000-7000-8000-00000000abcd';
+    const sql = new Client({ connectionString: t.database.url });
+    await sql.connect();
+    try {
+      await sql.query(
+        `INSERT INTO ordering.orders (id, customer_id, status, currency, total_minor, created_at, updated_at)
+         VALUES ($1, 'orphan', 'PENDING', 'EUR', 850, now() - interval '5 seconds', now() - interval '5 seconds')`,
+        [orderId],
+      );
+      await sql.query(
+        `INSERT INTO ordering.order_lines (order_id, line_no, sku, quantity, unit_price_minor)
+         VALUES ($1, 1, 'TEA-SENCHA-100G', 1, 850)`,
+        [orderId],
+      );
+    } finally {
+      await sql.end();
+    }
+
+    const order = await finalOrder(t.http, orderId);
+    expect(order.status).toBe('CONFIRMED');
+    expect(await chargesOf(t, orderId)).toEqual([expect.objectContaining({ amountMinor: 850 })]);
+  });
+
   it('gateway down past the payment deadline: stock released, CANCELLED with PAYMENT_TIMEOUT', async () => {
     await setFaults(t, { outage: true });
     const before = await stockOf(t.http, 'TEA-SENCHA-100G');

@@ -16,7 +16,8 @@ const BATCH = 100;
  * The saga's clock, where the background work runs (the worker with Kafka, the api with the
  * in-process broker). Deadlines and re-sends live in the database (`wake_at`), not in timers of
  * this process: it only polls for sagas that are due, so a restart of every process loses none,
- * and several processes can poll at once (each saga is taken with SKIP LOCKED).
+ * and several processes can poll at once (each saga is taken with SKIP LOCKED). It also starts
+ * the saga of any order that should have one by now and has none (FulfilmentProcess.startOrphans).
  */
 @Injectable()
 export class FulfilmentTimer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -58,7 +59,8 @@ export class FulfilmentTimer implements OnApplicationBootstrap, BeforeApplicatio
   private async tick(): Promise<void> {
     let woken = 0;
     try {
-      woken = await this.process.wakeDue(new Date(), BATCH);
+      const now = new Date();
+      woken = (await this.process.startOrphans(now, BATCH)) + (await this.process.wakeDue(now, BATCH));
     } catch (error) {
       this.logger.error(`Looking for due fulfilment sagas failed: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import type { IntegrationEvent } from '@platform/messaging';
-import type { FulfilmentSaga, OrderOutcome } from '../domain/fulfilment/fulfilment-saga';
+import type { FulfilmentSaga, OrderOutcome, OrderToFulfil } from '../domain/fulfilment/fulfilment-saga';
 import type { Order, UnitPrice } from '../domain/order';
 import type { FulfilmentView } from './fulfilment/fulfilment.view';
 import type { OrderView } from './order.view';
@@ -54,6 +54,8 @@ export abstract class FulfilmentSagaRepository {
   ): Promise<void>;
   /** Orders whose saga is due at `now`, the longest overdue first. */
   abstract due(now: Date, limit: number): Promise<string[]>;
+  /** PENDING orders placed before `placedBefore` that have no saga (their OrderPlaced never arrived), oldest first. */
+  abstract withoutSaga(placedBefore: Date, limit: number): Promise<OrderToFulfil[]>;
 }
 
 /** The query side of fulfilment: an order's saga as the API shows it. */

@@ -61,6 +61,25 @@ export class FulfilmentProcess {
     return woken;
   }
 
+  /**
+   * Starts the sagas of PENDING orders that have none although they were placed more than a
+   * re-send interval ago: their OrderPlaced never reached the saga (lost with the in-process
+   * broker's memory when the process died, or dead-lettered). The saga, not its trigger, answers
+   * for every order reaching a final state. A start racing with the late OrderPlaced is harmless:
+   * the second start finds the saga and does nothing. Returns how many it started.
+   */
+  async startOrphans(now = new Date(), limit = 100): Promise<number> {
+    const placedBefore = new Date(now.getTime() - this.settings.timeouts.resendAfterMs);
+    const orphans = await this.sagas.withoutSaga(placedBefore, limit);
+    for (const order of orphans) {
+      this.logger.warn(
+        `Order ${order.orderId} had no fulfilment saga ${this.settings.timeouts.resendAfterMs} ms after placement: starting it`,
+      );
+      await this.unitOfWork.run(() => this.start(order, now));
+    }
+    return orphans.length;
+  }
+
   private async apply(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date): Promise<boolean> {
     if (!reaction.changed) {
       return false;

@@ -145,6 +145,33 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
     return rows.map((row) => row.order_id);
   }
 
+  async withoutSaga(placedBefore: Date, limit: number): Promise<OrderToFulfil[]> {
+    const rows = await prismaSql(this.host.tx).query<{
+      order_id: string;
+      customer_id: string;
+      total_minor: string;
+      currency: string;
+      lines: { sku: string; quantity: number }[];
+    }>(
+      `SELECT o.id::text AS order_id, o.customer_id, o.total_minor::text AS total_minor, o.currency,
+              (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no)
+               FROM "ordering"."order_lines" l WHERE l.order_id = o.id) AS lines
+       FROM "ordering"."orders" o
+       WHERE o.status = 'PENDING' AND o.created_at < $1::timestamptz
+         AND NOT EXISTS (SELECT 1 FROM ${SAGA} s WHERE s.order_id = o.id)
+       ORDER BY o.created_at
+       LIMIT $2`,
+      [placedBefore, limit],
+    );
+    return rows.map((row) => ({
+      orderId: row.order_id,
+      customerId: row.customer_id,
+      lines: row.lines,
+      totalMinor: Number(row.total_minor),
+      currency: row.currency,
+    }));
+  }
+
   private restore(row: SagaRow): FulfilmentSaga {
     return FulfilmentSaga.restore(
       {
