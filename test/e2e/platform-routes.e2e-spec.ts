@@ -20,6 +20,8 @@ describe('Platform routes', () => {
       info: {
         database: { status: 'up', kind: 'postgres' },
         breakers: { status: 'up', 'message-broker': 'closed', degraded: [] },
+        // No REDIS_URL here: the cache is L1 only (test/integration/cache.e2e-spec.ts has Redis up and down).
+        cache: { status: 'up', redis: 'not configured' },
         lifecycle: { status: 'up', state: 'serving' },
       },
     });

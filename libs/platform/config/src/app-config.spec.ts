@@ -49,8 +49,49 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/^NODE_ENV: /m);
   });
 
+  it('runs the cache in-process only, with its defaults, when REDIS_URL is unset', () => {
+    const config = loadConfig({});
+    expect(config.redisUrl).toBeNull();
+    expect(config.cache).toEqual({
+      l1MaxEntries: 10_000,
+      l1TtlMs: 5_000,
+      l2TtlMs: 300_000,
+      redisTimeoutMs: 100,
+      namespace: 'cache',
+    });
+  });
+
+  it('reads the Redis URL and the cache settings', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://cache:6379/2',
+      CACHE_L1_MAX_ENTRIES: '500',
+      CACHE_L1_TTL_MS: '2000',
+      CACHE_L2_TTL_MS: '60000',
+      CACHE_REDIS_TIMEOUT_MS: '50',
+      CACHE_NAMESPACE: 'shop-eu.cache',
+    });
+    expect(config.redisUrl).toBe('redis://cache:6379/2');
+    expect(config.cache).toEqual({
+      l1MaxEntries: 500,
+      l1TtlMs: 2_000,
+      l2TtlMs: 60_000,
+      redisTimeoutMs: 50,
+      namespace: 'shop-eu.cache',
+    });
+    expect(() => loadConfig({ CACHE_NAMESPACE: 'a b' })).toThrow(/^\s+- CACHE_NAMESPACE: /m);
+    expect(loadConfig({ REDIS_URL: 'rediss://user:secret@cache:6380' }).redisUrl).toBe(
+      'rediss://user:secret@cache:6380',
+    );
+    expect(() => loadConfig({ CACHE_L1_MAX_ENTRIES: '0' })).toThrow(/^\s+- CACHE_L1_MAX_ENTRIES: /m);
+  });
+
   it('never echoes the database URL, which may hold a password', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).toThrow(/DATABASE_URL: .*\(value hidden\)/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).not.toThrow(/hunter2/);
+  });
+
+  it('never echoes the Redis URL either', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).toThrow(/REDIS_URL: .*\(value hidden\)/);
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).not.toThrow(/hunter2/);
   });
 });

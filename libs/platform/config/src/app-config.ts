@@ -35,6 +35,10 @@ export interface AppConfig {
     maxResendAfterMs: number;
     timerIntervalMs: number;
   };
+  /** Redis, for the cache's L2 and its invalidation messages; null: the cache is in-process only. */
+  redisUrl: string | null;
+  /** The two-level cache (libs/platform/cache); regions may override the TTLs. */
+  cache: { l1MaxEntries: number; l1TtlMs: number; l2TtlMs: number; redisTimeoutMs: number; namespace: string };
 }
 
 export class ConfigurationError extends Error {
@@ -43,6 +47,9 @@ export class ConfigurationError extends Error {
     this.name = 'ConfigurationError';
   }
 }
+
+/** Connection URLs may hold a password: a bad one is named, never echoed. */
+const SECRET_BEARING = new Set(['DATABASE_URL', 'REDIS_URL']);
 
 /** Reads and validates the environment. Throws a ConfigurationError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -57,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
         const value = env[name];
-        const shown = name === 'DATABASE_URL' ? '(value hidden)' : JSON.stringify(value);
+        const shown = SECRET_BEARING.has(name) ? '(value hidden)' : JSON.stringify(value);
         return `${name}: ${issue.message} (got ${shown})`;
       }),
     );
@@ -111,6 +118,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       resendAfterMs: e.FULFILMENT_RESEND_AFTER_MS,
       maxResendAfterMs: Math.max(e.FULFILMENT_MAX_RESEND_AFTER_MS, e.FULFILMENT_RESEND_AFTER_MS),
       timerIntervalMs: e.FULFILMENT_TIMER_INTERVAL_MS,
+    },
+    redisUrl: e.REDIS_URL ?? null,
+    cache: {
+      l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
+      l1TtlMs: e.CACHE_L1_TTL_MS,
+      l2TtlMs: e.CACHE_L2_TTL_MS,
+      redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
+      namespace: e.CACHE_NAMESPACE,
     },
   };
 }

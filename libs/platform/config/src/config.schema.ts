@@ -53,6 +53,21 @@ export const environmentSchema = z.object({
   FULFILMENT_RESEND_AFTER_MS: integer(50, 3_600_000).default(10_000),
   FULFILMENT_MAX_RESEND_AFTER_MS: integer(50, 3_600_000).default(60_000),
   FULFILMENT_TIMER_INTERVAL_MS: integer(10, 600_000).default(1_000),
+  /** The cache's L2 and its invalidation channel; unset, the cache is in-process only (L1). */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+  /** Entries the in-process cache (L1) holds at most, all regions together: its memory bound. */
+  CACHE_L1_MAX_ENTRIES: integer(1, 10_000_000).default(10_000),
+  /** L1 lifetime: the bound on staleness when an invalidation message is lost. */
+  CACHE_L1_TTL_MS: integer(10, 3_600_000).default(5_000),
+  /** L2 (Redis) lifetime. */
+  CACHE_L2_TTL_MS: integer(1_000, 30 * 86_400_000).default(300_000),
+  /** Time limit of one Redis call; beyond it the read goes to the loader. */
+  CACHE_REDIS_TIMEOUT_MS: integer(1, 60_000).default(100),
+  /** Prefix of the cache's Redis keys and channel: deployments (and test runs) sharing a Redis each take their own. */
+  CACHE_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, ".", "_" or "-"' })
+    .default('cache'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

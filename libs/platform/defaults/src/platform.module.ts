@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CacheModule } from '@platform/cache';
 import { type AppConfig, ConfigModule } from '@platform/config';
 import { DatabaseModule } from '@platform/database';
 import { HealthModule } from '@platform/health';
@@ -27,8 +28,9 @@ export function runsMessaging(role: ProcessRole, config: AppConfig): boolean {
 
 /**
  * Service defaults: the one module every deployable imports once. It brings configuration,
- * structured logging, the database, the message broker, outbox relays and inbox consumers, health checks, the
- * CQRS buses and the problem+json error format, so that no bounded context wires any of them.
+ * structured logging, the circuit breakers, the two-level cache, the database, the message broker,
+ * outbox relays and inbox consumers, health checks, the CQRS buses and the problem+json error
+ * format, so that no bounded context wires any of them.
  */
 @Module({})
 export class PlatformModule {
@@ -41,6 +43,8 @@ export class PlatformModule {
         ClsModule.forRoot({ global: true }),
         LoggingModule,
         ResilienceModule,
+        // After ResilienceModule: its Redis calls go through the `redis` breaker.
+        CacheModule,
         DatabaseModule,
         MessagingModule,
         OutboxModule.forRoot(runsMessaging(role, config)),

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Caches } from '@platform/cache';
 import { DatabaseConnection } from '@platform/database';
 import { CircuitBreakers } from '@platform/resilience';
 
@@ -25,6 +26,7 @@ export class HealthController {
     @Inject(DatabaseConnection) private readonly database: DatabaseConnection,
     @Inject(ShutdownSignal) private readonly shutdown: ShutdownSignal,
     @Inject(CircuitBreakers) private readonly breakers: CircuitBreakers,
+    @Inject(Caches) private readonly caches: Caches,
   ) {}
 
   /** The process is alive and its event loop turns. Checks nothing else, so it never flaps. */
@@ -37,12 +39,19 @@ export class HealthController {
   /**
    * Ready for traffic: the database answers, no breaker of a required dependency is open, and the
    * process is not shutting down. An open breaker of an optional dependency (the message broker,
-   * the payment gateway) is reported, as `degraded`, but keeps the instance in service.
+   * the payment gateway, Redis) is reported, as `degraded`, but keeps the instance in service. The
+   * cache reports Redis (up, down, not configured) and never fails readiness: without Redis it
+   * reads through to the database.
    */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.checkDatabase(), () => this.checkBreakers(), () => this.checkNotDraining()]);
+    return this.health.check([
+      () => this.checkDatabase(),
+      () => this.checkBreakers(),
+      () => this.checkCache(),
+      () => this.checkNotDraining(),
+    ]);
   }
 
   private async checkDatabase() {
@@ -62,6 +71,10 @@ export class HealthController {
     const degraded = snapshot.filter((breaker) => breaker.state !== 'closed' && breaker.isOptional).map((b) => b.name);
     const failing = snapshot.filter((breaker) => breaker.state === 'open' && !breaker.isOptional).map((b) => b.name);
     return failing.length > 0 ? indicator.down({ ...states, failing }) : indicator.up({ ...states, degraded });
+  }
+
+  private checkCache() {
+    return this.indicators.check('cache').up(this.caches.health());
   }
 
   private checkNotDraining() {
