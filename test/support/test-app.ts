@@ -14,9 +14,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real api application on a fresh PostgreSQL database of its own, migrated and seeded. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real api application on a fresh PostgreSQL database of its own, migrated and seeded; or, given
+ * `shared`, on that database (a second instance of the same deployment), which `close` leaves alone.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  shared?: { database: TestDatabase },
+): Promise<TestApp> {
+  const database = shared?.database ?? (await createTestDatabase());
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     LOG_HTTP_REQUESTS: 'false',
@@ -37,7 +43,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     close: async () => {
       await app.close();
       await stopPaymentGateway();
-      await database.drop();
+      if (!shared) {
+        await database.drop();
+      }
     },
   };
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { inboxConsumers } from '@platform/inbox';
 import { OutboxModule } from '@platform/outbox';
 import { ClsModule } from 'nestjs-cls';
+import { ForgetCachedProductOnChange } from './api/forget-cached-product.consumer';
 import { ProductsHttpController } from './api/products.http.controller';
 import { CatalogFacade } from './application/catalog.facade';
 import { ChangeProductDetailsHandler } from './application/change-product-details/change-product-details.handler';
@@ -10,12 +12,16 @@ import { ListProductsHandler } from './application/list-products/list-products.h
 import { ListSkusHandler } from './application/list-skus/list-skus.handler';
 import { ProductRepository } from './application/product-repository';
 import { CATALOG_EVENT_SOURCE, ProductDetailsChangedV1 } from './contracts/product-details-changed.v1';
+import { CachedProductRepository, CatalogCache } from './infrastructure/cache/cached-product.repository';
 import { CatalogPrismaModule } from './infrastructure/persistence/catalog-prisma.module';
 import { catalogTransactions, transactionProviders } from './infrastructure/persistence/catalog-transactions';
 import { PrismaProductRepository } from './infrastructure/persistence/prisma-product.repository';
 import { SampleCatalogSeeder } from './infrastructure/seed/sample-catalog.seeder';
 
-/** The catalog bounded context: products and their prices. Owns the `catalog` schema. */
+/**
+ * The catalog bounded context: products and their prices. Owns the `catalog` schema. Its product
+ * and price reads are cached (L1 in-process, L2 Redis), forgotten on its own change events.
+ */
 @Module({
   imports: [
     CatalogPrismaModule,
@@ -24,7 +30,11 @@ import { SampleCatalogSeeder } from './infrastructure/seed/sample-catalog.seeder
   ],
   controllers: [ProductsHttpController],
   providers: [
-    { provide: ProductRepository, useClass: PrismaProductRepository },
+    PrismaProductRepository,
+    CatalogCache,
+    { provide: ProductRepository, useClass: CachedProductRepository },
+    ForgetCachedProductOnChange,
+    inboxConsumers({ schema: 'catalog', transactions: 'catalog', handlers: [ForgetCachedProductOnChange] }),
     ...transactionProviders,
     ListProductsHandler,
     GetProductHandler,

@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { inboxConsumers } from '@platform/inbox';
 import { OutboxModule } from '@platform/outbox';
 import { ClsModule } from 'nestjs-cls';
+import { forgetCachedOrderConsumers } from './api/forget-cached-order.consumers';
 import { fulfilmentReplyConsumers, StartFulfilmentOnOrderPlaced } from './api/fulfilment-saga.consumers';
 import { FulfilmentTimer } from './api/fulfilment-timer';
 import { OrdersHttpController } from './api/orders.http.controller';
@@ -24,6 +25,7 @@ import {
 import { OrderCancelledV1 } from './contracts/order-cancelled.v1';
 import { OrderConfirmedV1 } from './contracts/order-confirmed.v1';
 import { ORDERING_EVENT_SOURCE, OrderPlacedV1 } from './contracts/order-placed.v1';
+import { CachedOrderReadModel, OrderCache } from './infrastructure/cache/cached-order.read-model';
 import { CatalogProductPricing } from './infrastructure/catalog/catalog-product-pricing';
 import { OrderingPrismaModule } from './infrastructure/persistence/ordering-prisma.module';
 import {
@@ -65,7 +67,9 @@ import {
   controllers: [OrdersHttpController],
   providers: [
     { provide: OrderRepository, useClass: PrismaOrderRepository },
-    { provide: OrderReadModel, useClass: PrismaOrderReadModel },
+    PrismaOrderReadModel,
+    OrderCache,
+    { provide: OrderReadModel, useClass: CachedOrderReadModel },
     { provide: ProductPricing, useClass: CatalogProductPricing },
     { provide: FulfilmentSagaRepository, useClass: SqlFulfilmentSagaRepository },
     { provide: FulfilmentReadModel, useClass: SqlFulfilmentReadModel },
@@ -83,10 +87,11 @@ import {
     FulfilmentTimer,
     StartFulfilmentOnOrderPlaced,
     ...fulfilmentReplyConsumers,
+    ...forgetCachedOrderConsumers,
     inboxConsumers({
       schema: 'ordering',
       transactions: ORDERING_CONNECTION,
-      handlers: [StartFulfilmentOnOrderPlaced, ...fulfilmentReplyConsumers],
+      handlers: [StartFulfilmentOnOrderPlaced, ...fulfilmentReplyConsumers, ...forgetCachedOrderConsumers],
     }),
   ],
 })
