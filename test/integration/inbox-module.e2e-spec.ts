@@ -25,7 +25,7 @@ const Shipped = defineEvent('ordering.parcel-shipped.v1', z.object({ parcel: z.s
 
 /** A consuming module as a bounded context would write one: its own client, transactions and handler. */
 @Module({
-  providers: [providePrismaClient(PrismaClient, (adapter) => new PrismaClient({ adapter }))],
+  providers: [providePrismaClient(PrismaClient, (options) => new PrismaClient(options))],
   exports: [PrismaClient],
 })
 class ShippingPrismaModule {}

@@ -48,17 +48,37 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 })
 export class DatabaseModule {}
 
+/** How long an interactive transaction may wait for a connection of the pool before it fails. */
+const TRANSACTION_MAX_WAIT_MS = 10_000;
+/** How long an interactive transaction may stay open before Prisma rolls it back. */
+const TRANSACTION_TIMEOUT_MS = 30_000;
+
+/** What every module's Prisma client is built with: the shared connection and the same limits. */
+export interface PrismaClientOptions {
+  adapter: ReturnType<DatabaseConnection['prismaAdapter']>;
+  /**
+   * Prisma's defaults (2 s to get a connection, 5 s per transaction) fail healthy transactions that
+   * merely queue for the pool under a burst; the pool size and the load shedding bound the wait.
+   */
+  transactionOptions: { maxWait: number; timeout: number };
+}
+
 /**
- * A module's Prisma client, generated from its own schema file, built on the shared connection.
- * `token` is the class modules inject (usually the generated PrismaClient itself).
+ * A module's Prisma client, generated from its own schema file, built on the shared connection:
+ * `providePrismaClient(PrismaClient, (options) => new PrismaClient(options))`. `token` is the class
+ * modules inject (usually the generated PrismaClient itself).
  */
 export function providePrismaClient<Client>(
   token: abstract new (...args: never[]) => Client,
-  create: (adapter: ReturnType<DatabaseConnection['prismaAdapter']>) => Client,
+  create: (options: PrismaClientOptions) => Client,
 ): Provider {
   return {
     provide: token,
-    useFactory: (connection: DatabaseConnection) => create(connection.prismaAdapter()),
+    useFactory: (connection: DatabaseConnection) =>
+      create({
+        adapter: connection.prismaAdapter(),
+        transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
+      }),
     inject: [DatabaseConnection],
   };
 }

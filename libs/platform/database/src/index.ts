@@ -1,5 +1,5 @@
 export { DatabaseConnection, type SqlSession, type SqlRow, type SqlExecutor } from './database-connection';
-export { DatabaseModule, providePrismaClient } from './database.module';
+export { DatabaseModule, providePrismaClient, type PrismaClientOptions } from './database.module';
 export { applyMigrations, discoverMigrations } from './migrations';
 export { PostgresConnection } from './postgres-connection';
 export { EmbeddedConnection, IN_MEMORY } from './embedded-connection';

@@ -14,11 +14,6 @@ export function prismaSql(client: RawQueries): SqlExecutor {
   };
 }
 
-/** How long a transaction may wait for a connection of the pool before it fails. */
-const TRANSACTION_MAX_WAIT_MS = 10_000;
-/** How long an interactive transaction may stay open before Prisma rolls it back. */
-const TRANSACTION_TIMEOUT_MS = 30_000;
-
 /**
  * Transactions of one module over its own Prisma client, carried by async context (nestjs-cls):
  * code inside `TransactionHost.withTransaction` (repositories, the outbox) uses `txHost.tx` and so
@@ -33,13 +28,7 @@ export function prismaTransactions(
   return new ClsPluginTransactional({
     connectionName,
     imports: [prismaModule],
-    adapter: new TransactionalAdapterPrisma({
-      prismaInjectionToken: prismaClient,
-      sqlFlavor: 'postgresql',
-      // Prisma's defaults (2 s to get a connection, 5 s per transaction) fail healthy transactions
-      // that merely queue for the pool under a burst; the pool and the load shedding bound the wait.
-      defaultTxOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
-    }),
+    adapter: new TransactionalAdapterPrisma({ prismaInjectionToken: prismaClient, sqlFlavor: 'postgresql' }),
   });
 }
 

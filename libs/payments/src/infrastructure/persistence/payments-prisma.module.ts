@@ -4,7 +4,7 @@ import { PrismaClient } from './generated/client';
 
 /** Payments' Prisma client, in a module of its own so that its transaction plugin can import it. */
 @Module({
-  providers: [providePrismaClient(PrismaClient, (adapter) => new PrismaClient({ adapter }))],
+  providers: [providePrismaClient(PrismaClient, (options) => new PrismaClient(options))],
   exports: [PrismaClient],
 })
 export class PaymentsPrismaModule {}
