@@ -88,12 +88,16 @@ class NotifyCustomer implements InboxHandler<typeof Delivered> {
   }
 }
 
-/** Transactions open in the test database on any other connection (the app's pool included). */
+/**
+ * Transactions open in the test database on the app's connections (its pool, its listeners). The
+ * test's own short-lived connections are left out: one starting up, or polling, while the handler
+ * counts would be counted too.
+ */
 async function openTransactions(): Promise<number> {
   const [row] = await queryDatabase<{ n: number }>(
     databaseUrl,
     `SELECT count(*)::int AS n FROM pg_stat_activity
-     WHERE datname = current_database() AND pid <> pg_backend_pid()
+     WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'nest-modulith'
        AND backend_type = 'client backend' AND xact_start IS NOT NULL`,
   );
   return row!.n;

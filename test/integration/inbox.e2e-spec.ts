@@ -8,6 +8,7 @@ import {
   purgeInbox,
   replayInboxDeadLetters,
   type RunInTransaction,
+  type RunStatement,
   type SqlExecutor,
 } from '@platform/inbox';
 import {
@@ -310,15 +311,36 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       };
     }
 
+    /** What the inbox itself ran: the transactions it opened, and the statements it ran outside any. */
+    let inboxTransactions = 0;
+    let inboxStatements: string[] = [];
+    beforeEach(() => {
+      inboxTransactions = 0;
+      inboxStatements = [];
+    });
+    const countedRunInTransaction: RunInTransaction = (work) => {
+      inboxTransactions += 1;
+      return runInTransaction(work);
+    };
+    /** Each statement on its own, no transaction around it: what InboxConsumers gives such a consumer. */
+    const runStatement: RunStatement = {
+      query: <Row extends SqlRow>(sql: string, params?: unknown[]) => {
+        inboxStatements.push(sql.trim().split(' ')[0]!);
+        return connection.withSession((session) => session.query<Row>(sql, params));
+      },
+    };
+
     async function startOwnConsumer(
       handle: OwnHandler,
-      options: { maxAttempts?: number; run?: RunInTransaction } = {},
+      options: { maxAttempts?: number; run?: RunInTransaction; statement?: RunStatement | null } = {},
     ) {
       const consumer = new InboxConsumer(
         broker,
         ownDefinition(handle, options.maxAttempts),
-        options.run ?? runInTransaction,
+        options.run ?? countedRunInTransaction,
         { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+        CONSUMER,
+        options.statement === null ? undefined : (options.statement ?? runStatement),
       );
       consumers.push(consumer);
       await consumer.start();
@@ -364,6 +386,22 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       expect(committedByHandler).toEqual([['order-1#1']]);
       expect(consumer.counters).toEqual({ handled: 1, duplicates: 1, failedAttempts: 0, deadLettered: 0 });
       expect(await inboxSize()).toBe(1);
+      // The check and the record are one statement each: no transaction (BEGIN, COMMIT) around them.
+      expect(inboxStatements).toEqual(['SELECT', 'INSERT', 'SELECT']);
+      expect(inboxTransactions).toBe(0);
+    });
+
+    it('without runStatement, checks and records each in a transaction of its own', async () => {
+      const consumer = await startOwnConsumer(applyEffectOnce, { statement: null });
+      const message = toBrokerMessage(event('order-1', 1));
+      await broker.publish([message]);
+      await broker.publish([message]);
+
+      await waitFor(() => consumer.counters.handled + consumer.counters.duplicates === 2);
+      expect(consumer.counters).toMatchObject({ handled: 1, duplicates: 1 });
+      expect(await effects()).toEqual(['order-1#1']);
+      expect(inboxTransactions).toBe(3);
+      expect(inboxStatements).toEqual([]);
     });
 
     it('retries a handler that fails, recording nothing until it succeeds', async () => {
@@ -384,36 +422,41 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       expect(await inboxSize()).toBe(1);
     });
 
-    it('runs the handler again when the process dies between its effects and the record: its own idempotency keeps one effect', async () => {
-      let recordsToFail = 1;
-      const dyingBeforeTheRecord: RunInTransaction = (work) =>
-        connection.withTransaction((tx) =>
-          work({
-            query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => {
-              if (recordsToFail > 0 && sql.startsWith(`INSERT INTO "${SCHEMA}"."inbox"`)) {
-                recordsToFail -= 1;
-                throw new Error('process died before the inbox record');
-              }
-              return tx.query<Row>(sql, params);
-            },
-          }),
+    it.each([
+      ['a statement on its own', 'statement'],
+      ['a transaction, without runStatement', 'transaction'],
+    ])(
+      'runs the handler again when the process dies between its effects and the record (%s): its own idempotency keeps one effect',
+      async (_, recordedIn) => {
+        let recordsToFail = 1;
+        const dyingBefore = (next: SqlExecutor): SqlExecutor => ({
+          query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => {
+            if (recordsToFail > 0 && sql.startsWith(`INSERT INTO "${SCHEMA}"."inbox"`)) {
+              recordsToFail -= 1;
+              throw new Error('process died before the inbox record');
+            }
+            return next.query<Row>(sql, params);
+          },
+        });
+        let runs = 0;
+        const consumer = await startOwnConsumer(
+          async (delivered) => {
+            runs += 1;
+            await applyEffectOnce(delivered);
+          },
+          recordedIn === 'statement'
+            ? { statement: dyingBefore(runStatement) }
+            : { statement: null, run: (work) => connection.withTransaction((tx) => work(dyingBefore(tx))) },
         );
-      let runs = 0;
-      const consumer = await startOwnConsumer(
-        async (delivered) => {
-          runs += 1;
-          await applyEffectOnce(delivered);
-        },
-        { run: dyingBeforeTheRecord },
-      );
-      await broker.publish([toBrokerMessage(event('order-1', 1))]);
+        await broker.publish([toBrokerMessage(event('order-1', 1))]);
 
-      await waitFor(() => consumer.counters.handled === 1);
-      expect(runs).toBe(2);
-      expect(await effects()).toEqual(['order-1#1']);
-      expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 1, deadLettered: 0 });
-      expect(await inboxSize()).toBe(1);
-    });
+        await waitFor(() => consumer.counters.handled === 1);
+        expect(runs).toBe(2);
+        expect(await effects()).toEqual(['order-1#1']);
+        expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 1, deadLettered: 0 });
+        expect(await inboxSize()).toBe(1);
+      },
+    );
 
     it('dead-letters a message whose handler keeps failing and replays it, outside any transaction, after the fix', async () => {
       let fixed = false;
@@ -445,6 +488,27 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       expect(await listInboxDeadLetters(connection, SCHEMA)).toMatchObject([{ messageId: poison.id, attempts: 3 }]);
 
       fixed = true;
+      // The record and the removal of the dead letter commit together, in a transaction, even
+      // though the consumer records without one: removal failing, the record is rolled back too.
+      const removalFails: RunInTransaction = (work) =>
+        runInTransaction((tx) =>
+          work({
+            query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => {
+              if (sql.startsWith(`DELETE FROM "${SCHEMA}"."inbox_dead_letters"`)) {
+                throw new Error('connection lost while removing the dead letter');
+              }
+              return tx.query<Row>(sql, params);
+            },
+          }),
+        );
+      expect(await replayInboxDeadLetters(connection, ownDefinition(handle), removalFails)).toEqual({
+        applied: 0,
+        duplicates: 0,
+        failed: 1,
+      });
+      expect(await inboxSize()).toBe(0);
+      expect(await listInboxDeadLetters(connection, SCHEMA)).toMatchObject([{ messageId: poison.id, attempts: 4 }]);
+
       expect(await replayInboxDeadLetters(connection, ownDefinition(handle), runInTransaction)).toEqual({
         applied: 1,
         duplicates: 0,

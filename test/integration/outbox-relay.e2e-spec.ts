@@ -3,10 +3,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   applyMigrations,
-  type DatabaseConnection,
+  DatabaseConnection,
   EmbeddedConnection,
   IN_MEMORY,
   PostgresConnection,
+  type SqlSession,
 } from '@platform/database';
 import {
   type BrokerMessage,
@@ -96,6 +97,51 @@ class ScriptedBroker extends MessageBroker {
   }
 }
 
+/** The connection, counting the round trips made through it (BEGIN and COMMIT included). */
+class CountingConnection extends DatabaseConnection {
+  readonly kind: DatabaseConnection['kind'];
+  roundTrips = 0;
+  scripts: string[] = [];
+
+  constructor(private readonly inner: DatabaseConnection) {
+    super();
+    this.kind = inner.kind;
+  }
+  prismaAdapter() {
+    return this.inner.prismaAdapter();
+  }
+  withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.inner.withSession((session) => work(this.counted(session)));
+  }
+  withTransaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    this.roundTrips += 2;
+    return this.inner.withTransaction((session) => work(this.counted(session)));
+  }
+  listen(channel: string, onNotify: () => void) {
+    return this.inner.listen(channel, onNotify);
+  }
+  close() {
+    return this.inner.close();
+  }
+  private counted(session: SqlSession): SqlSession {
+    return {
+      query: (sql, params) => {
+        this.roundTrips += 1;
+        return session.query(sql, params);
+      },
+      executeScript: (script) => {
+        this.roundTrips += 1;
+        return session.executeScript(script);
+      },
+      queryScript: (script) => {
+        this.roundTrips += 1;
+        this.scripts.push(script);
+        return session.queryScript(script);
+      },
+    };
+  }
+}
+
 describe('Outbox relay (PostgreSQL, in-process broker)', () => {
   let database: TestDatabase;
   let connection: DatabaseConnection;
@@ -140,6 +186,52 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
     const relay = new OutboxRelay(connection, broker, relayOptions(), quiet);
     await drainUntil(relay, () => received.length === 1);
     expect(await statuses()).toEqual({ PUBLISHED: 1 });
+  });
+
+  it('claims a batch in one round trip and marks it in one more (a relay id with quotes and backslashes too)', async () => {
+    await record(event('order-1', 1), event('order-2', 1), event('order-1', 2));
+    const counting = new CountingConnection(connection);
+    const relay = new OutboxRelay(counting, broker, relayOptions({ relayId: "host'\\x:42:ordering" }), quiet);
+
+    // A writing transaction of a suite running in parallel can hold the horizon for a moment.
+    let claimed = 0;
+    await waitFor(async () => {
+      counting.roundTrips = 0;
+      counting.scripts = [];
+      claimed = await relay.runOnce();
+      return claimed > 0;
+    });
+    expect(claimed).toBe(3);
+    // The advisory lock and the claim, as one script; then the mark, which also says what is due.
+    expect(counting.roundTrips).toBe(2);
+    expect(counting.scripts).toEqual([expect.stringContaining("leased_by = E'host''\\\\x:42:ordering'")]);
+    await waitFor(() => received.length === 3);
+    expect(await statuses()).toEqual({ PUBLISHED: 3 });
+
+    expect(await relay.runOnce()).toBe(0);
+    expect(counting.roundTrips).toBe(3);
+    expect(() => new OutboxRelay(connection, broker, relayOptions({ batchSize: 2.5 }), quiet)).toThrow(
+      'batchSize must be a positive integer',
+    );
+  });
+
+  it('after marking its last events, sleeps until a NOTIFY or its poll, not until the lease of the rows it marked', async () => {
+    const counting = new CountingConnection(connection);
+    const relay = new OutboxRelay(counting, broker, relayOptions({ pollIntervalMs: 600_000, leaseMs: 1_000 }), quiet);
+    await relay.start();
+    try {
+      await sleep(200); // its first look, at an empty outbox, is over
+      await record(event('order-1', 1));
+      await waitFor(() => relay.counters.published === 1);
+      const roundTrips = counting.roundTrips;
+      await sleep(1_500); // past the lease the marked row had: nothing is due, nothing to look at
+      expect(counting.roundTrips).toBe(roundTrips);
+      await record(event('order-1', 2));
+      await waitFor(() => relay.counters.published === 2);
+    } finally {
+      await relay.stop();
+    }
+    expect(received.map((r) => r.seq)).toEqual([1, 2]);
   });
 
   it('publishes nothing of a rolled-back transaction', async () => {
@@ -294,6 +386,23 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
     }
   });
 
+  it('pauses during an outage even with more than a batch waiting, instead of claiming again at once', async () => {
+    const scripted = new ScriptedBroker(broker);
+    scripted.unavailable = true;
+    await record(...Array.from({ length: 5 }, (_, i) => event(`order-${i}`, 1)));
+    const relay = new OutboxRelay(connection, scripted, relayOptions({ batchSize: 2, backoffBaseMs: 100 }), quiet);
+    await relay.start();
+    try {
+      await sleep(500);
+      // Pauses of up to 100, 200, 400 ms (full jitter): a handful of probes, not one per round trip.
+      expect(relay.counters.brokerUnavailable).toBeLessThan(15);
+      scripted.unavailable = false;
+      await waitFor(() => received.length === 5);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('holds back a subject’s later events while an earlier one waits for its retry', async () => {
     const scripted = new ScriptedBroker(broker);
     await record(event('order-1', 1, { poison: true }), event('order-1', 2));
@@ -383,7 +492,7 @@ describe('Outbox relay (embedded PGlite)', () => {
       group: 'embedded',
       topics: [Happened.type],
       handler: async (message) => {
-        received.push(message.key);
+        received.push(`${message.key}#${(fromBrokerMessage(message).data as { seq: number }).seq}`);
       },
     });
     const relay = new OutboxRelay(connection, broker, relayOptions({ pollIntervalMs: 600_000 }), quiet);
@@ -392,7 +501,15 @@ describe('Outbox relay (embedded PGlite)', () => {
       await relay.start();
       await connection.withTransaction((session) => recordInOutbox(session, 'ordering', [event('order-1', 1)]));
       await waitFor(() => received.length === 1, 5_000);
-      expect(received).toEqual(['order-1']);
+      expect(received).toEqual(['order-1#1']);
+      // The claim's script (lock, then claim) runs through PGlite's exec, marking in one statement.
+      await connection.withTransaction((session) =>
+        recordInOutbox(session, 'ordering', [event('order-1', 2), event('order-2', 1)]),
+      );
+      await connection.withTransaction((session) => recordInOutbox(session, 'ordering', [event('order-1', 3)]));
+      await waitFor(() => received.length === 4, 5_000);
+      expect(received.filter((r) => r.startsWith('order-1'))).toEqual(['order-1#1', 'order-1#2', 'order-1#3']);
+      expect(relay.counters.published).toBe(4);
     } finally {
       await relay.stop();
       await consumer.stop();

@@ -14,6 +14,26 @@ export interface SqlExecutor {
 export interface SqlSession extends SqlExecutor {
   /** Runs a script of several statements (no parameters), as migrations are written. */
   executeScript(script: string): Promise<void>;
+  /**
+   * Runs several statements in one round trip (one simple-protocol message) and returns the rows of
+   * the last one. There are no parameters: values go in as literals (`sqlLiteral`, or numbers checked
+   * to be integers). Outside an explicit transaction the statements form one implicit transaction,
+   * committed together after the last one or rolled back at the first error, and under READ
+   * COMMITTED each statement takes its own snapshot when it starts: a lock that one statement waited
+   * for is held before the next one looks at the data (the outbox relay's claim relies on this).
+   * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
+   */
+  queryScript<Row extends SqlRow = SqlRow>(script: string): Promise<Row[]>;
+}
+
+/**
+ * A string as an SQL literal, for the statements of `queryScript`, which take no parameters. Quotes
+ * are doubled; a string holding a backslash becomes an escape string (E'...') with the backslashes
+ * doubled, so that it reads the same whatever `standard_conforming_strings` says (pg's escapeLiteral).
+ */
+export function sqlLiteral(value: string): string {
+  const quoted = `'${value.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
+  return value.includes('\\') ? `E${quoted}` : quoted;
 }
 
 /**

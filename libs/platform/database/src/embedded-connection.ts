@@ -61,5 +61,7 @@ function sessionOf(db: PGlite | Transaction): SqlSession {
     executeScript: async (script: string) => {
       await db.exec(script);
     },
+    // PGlite runs exec's script as one simple-protocol query too: one implicit transaction.
+    queryScript: async <Row extends SqlRow>(script: string) => ((await db.exec(script)).at(-1)?.rows ?? []) as Row[],
   };
 }

@@ -1,4 +1,4 @@
-export { DatabaseConnection, type SqlSession, type SqlRow, type SqlExecutor } from './database-connection';
+export { DatabaseConnection, sqlLiteral, type SqlSession, type SqlRow, type SqlExecutor } from './database-connection';
 export { DatabaseModule, providePrismaClient, type PrismaClientOptions } from './database.module';
 export { applyMigrations, discoverMigrations } from './migrations';
 export { PostgresConnection } from './postgres-connection';

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient, type QueryResult } from 'pg';
 import { DatabaseConnection, type SqlRow, type SqlSession } from './database-connection';
 
 export class PostgresConnection extends DatabaseConnection {
@@ -81,6 +81,12 @@ function sessionOf(client: PoolClient): SqlSession {
     query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => (await client.query<Row>(sql, params)).rows,
     executeScript: async (script: string) => {
       await client.query(script);
+    },
+    queryScript: async <Row extends SqlRow>(script: string) => {
+      // Without parameters node-postgres sends the simple protocol, one message for the whole
+      // script; with several statements it resolves to one result per statement.
+      const results = (await client.query<Row>(script)) as QueryResult<Row> | QueryResult<Row>[];
+      return (Array.isArray(results) ? results.at(-1) : results)?.rows ?? [];
     },
   };
 }

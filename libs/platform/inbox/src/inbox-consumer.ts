@@ -26,6 +26,14 @@ export interface SqlExecutor {
 export type RunInTransaction = <T>(work: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
 
 /**
+ * Runs each statement on its own, outside any transaction (autocommit), for instance
+ * `{ query: (sql, params) => connection.withSession((session) => session.query(sql, params)) }`.
+ * PostgreSQL runs such a statement as a transaction of its own: for one statement, the same as
+ * BEGIN, the statement and COMMIT, in one round trip instead of three.
+ */
+export type RunStatement = SqlExecutor;
+
+/**
  * Who opens the transactions in which a message's effects are written.
  *
  * - `'inbox'` (the default): the inbox opens one transaction, records the message in it and runs
@@ -114,6 +122,11 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     private readonly logger: InboxLog,
     /** The consumer group; instances of one consumer share it, and so share the work. */
     private readonly group: string = definition.name,
+    /**
+     * For a handler that owns its transactions: runs the inbox's check and its record, one statement
+     * each, without a transaction around them. Without it, each is a transaction of runInTransaction.
+     */
+    private readonly runStatement?: RunStatement,
   ) {
     inboxTables(definition.schema);
     if (!definition.name || definition.name.length > 200) {
@@ -167,7 +180,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
       return;
     }
     try {
-      const outcome = await applyOnce(this.definition, this.runInTransaction, event);
+      const outcome = await applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
       this.counters[outcome === 'applied' ? 'handled' : 'duplicates'] += 1;
     } catch (error) {
       this.counters.failedAttempts += 1;
@@ -201,16 +214,18 @@ export type ApplyOutcome = 'applied' | 'duplicate';
 /**
  * Applies an event once per consumer, as its definition's `transactionOwner` says;
  * `alsoInTransaction` runs in the transaction that records the message, or that finds it recorded
- * (replays delete their dead letter there).
+ * (replays delete their dead letter there). `runStatement`, if given, runs the single statements of
+ * a handler that owns its transactions without a transaction around them.
  */
 export function applyOnce<Contract extends EventContract>(
   definition: InboxConsumerDefinition<Contract>,
   runInTransaction: RunInTransaction,
   event: IntegrationEvent<EventData<Contract>>,
   alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
+  runStatement?: RunStatement,
 ): Promise<ApplyOutcome> {
   return definition.transactionOwner === 'handler'
-    ? applyThenRecord(definition, runInTransaction, event, alsoInTransaction)
+    ? applyThenRecord(definition, runInTransaction, event, alsoInTransaction, runStatement)
     : applyInInboxTransaction(definition, runInTransaction, event, alsoInTransaction);
 }
 
@@ -246,15 +261,24 @@ async function applyInInboxTransaction<Contract extends EventContract>(
  * the two, a crash, or another delivery of the same message at the same moment, runs the handler
  * again: that is why such a handler is idempotent on its own. A handler that throws leaves nothing
  * recorded.
+ *
+ * The check and the record are one statement each, so neither needs a transaction of its own:
+ * with `runStatement` they run without one (one round trip each instead of three), which changes
+ * nothing of the above, since nothing else was in those transactions. A replay's
+ * `alsoInTransaction` (deleting the dead letter) is a second statement that must commit with the
+ * record: with it, the check and the record each run in a transaction, as before.
  */
 async function applyThenRecord<Contract extends EventContract>(
   definition: InboxConsumerDefinition<Contract> & { transactionOwner: 'handler' },
   runInTransaction: RunInTransaction,
   event: IntegrationEvent<EventData<Contract>>,
   alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
+  runStatement?: RunStatement,
 ): Promise<ApplyOutcome> {
   const { inbox } = inboxTables(definition.schema);
-  const alreadyApplied = await runInTransaction(async (tx) => {
+  const inOneUnit = <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
+    runStatement && !alsoInTransaction ? work(runStatement) : runInTransaction(work);
+  const alreadyApplied = await inOneUnit(async (tx) => {
     const found = await tx.query(`SELECT 1 AS found FROM ${inbox} WHERE consumer = $1 AND message_id = $2`, [
       definition.name,
       event.id,
@@ -268,7 +292,7 @@ async function applyThenRecord<Contract extends EventContract>(
     return 'duplicate';
   }
   await definition.handle(event);
-  await runInTransaction(async (tx) => {
+  await inOneUnit(async (tx) => {
     await tx.query(`INSERT INTO ${inbox} (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
       definition.name,
       event.id,

@@ -10,13 +10,14 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { getTransactionHostToken } from '@nestjs-cls/transactional';
-import { activeTransactionSql } from '@platform/database';
+import { activeTransactionSql, DatabaseConnection } from '@platform/database';
 import { type EventContract, type EventData, type IntegrationEvent, MessageBroker } from '@platform/messaging';
 import {
   InboxConsumer,
   type InboxConsumerDefinition,
   type InboxTransactionOwner,
   type RunInTransaction,
+  type RunStatement,
 } from './inbox-consumer';
 
 /**
@@ -41,7 +42,12 @@ export interface InboxHandler<Contract extends EventContract = EventContract> {
 export class InboxFeature {
   constructor(
     readonly schema: string,
-    readonly consumers: ReadonlyArray<{ definition: InboxConsumerDefinition; runInTransaction: RunInTransaction }>,
+    readonly consumers: ReadonlyArray<{
+      definition: InboxConsumerDefinition;
+      runInTransaction: RunInTransaction;
+      /** Single statements outside any transaction: a handler-owned consumer's check and record. */
+      runStatement?: RunStatement;
+    }>,
   ) {}
 }
 
@@ -59,16 +65,27 @@ export function inboxConsumers(options: {
 }): FactoryProvider<InboxFeature> {
   return {
     provide: InboxFeature,
-    inject: [getTransactionHostToken(options.transactions), ...options.handlers],
+    inject: [getTransactionHostToken(options.transactions), DatabaseConnection, ...options.handlers],
     useFactory: (
       host: { withTransaction<T>(work: () => Promise<T>): Promise<T>; isTransactionActive(): boolean; tx: unknown },
+      connection: DatabaseConnection,
       ...handlers: InboxHandler[]
     ) => {
       const runInTransaction: RunInTransaction = (work) =>
         host.withTransaction(() => work(activeTransactionSql(host)!));
+      // The inbox tables are the lib's, read with plain SQL: a lone statement goes straight to the
+      // shared connection (the pool, or PGlite, which queues it behind any open transaction), not
+      // through a Prisma transaction of its own.
+      const runStatement: RunStatement = {
+        query: (sql, params) => connection.withSession((session) => session.query(sql, params)),
+      };
       return new InboxFeature(
         options.schema,
-        handlers.map((handler) => ({ runInTransaction, definition: definitionOf(handler, options.schema) })),
+        handlers.map((handler) => ({
+          runInTransaction,
+          runStatement,
+          definition: definitionOf(handler, options.schema),
+        })),
       );
     },
   };
@@ -107,8 +124,15 @@ export class InboxConsumers implements OnApplicationBootstrap, BeforeApplication
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is InboxFeature => instance instanceof InboxFeature);
     for (const { consumers } of features) {
-      for (const { definition, runInTransaction } of consumers) {
-        const consumer = new InboxConsumer(this.broker, definition, runInTransaction, this.logger);
+      for (const { definition, runInTransaction, runStatement } of consumers) {
+        const consumer = new InboxConsumer(
+          this.broker,
+          definition,
+          runInTransaction,
+          this.logger,
+          definition.name,
+          runStatement,
+        );
         await consumer.start();
         this.consumers.push(consumer);
         this.logger.log(`Consuming ${definition.contract.type} as ${definition.name}`);

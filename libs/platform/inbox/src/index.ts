@@ -6,6 +6,7 @@ export {
   type InboxLog,
   type InboxTransactionOwner,
   type RunInTransaction,
+  type RunStatement,
   type SqlExecutor,
 } from './inbox-consumer';
 export {

@@ -1,4 +1,4 @@
-import type { DatabaseConnection, SqlRow } from '@platform/database';
+import { type DatabaseConnection, sqlLiteral, type SqlRow } from '@platform/database';
 import { BrokerUnavailable, type IntegrationEvent, type MessageBroker, toBrokerMessage } from '@platform/messaging';
 import { retryDelayMs } from '@platform/resilience';
 import { outboxTable } from './outbox-record';
@@ -52,6 +52,16 @@ interface ClaimedRow extends SqlRow {
 /** The longest pause between probes of a broker that is down. */
 const OUTAGE_PROBE_CAP_MS = 5_000;
 
+/** When the earliest of the pending rows selected may be claimed, in ms from now (null: none). */
+const DUE_IN_MS = `(extract(epoch FROM min(greatest(next_attempt_at, coalesce(leased_until, next_attempt_at))) - now()) * 1000)::float8`;
+
+/** What one claim came to: how many events, and when the next is due if the marking said so. */
+interface BatchOutcome {
+  claimed: number;
+  /** Milliseconds until the next pending event is due (null: none pending; undefined: not known). */
+  dueInMs: number | null | undefined;
+}
+
 /**
  * Moves events from a module's outbox to the broker. Any number of relays can run over one
  * outbox; together they guarantee:
@@ -95,6 +105,12 @@ export class OutboxRelay {
     private readonly logger: OutboxRelayLog,
   ) {
     this.table = outboxTable(options.schema);
+    // The claim inlines these as literals (a script takes no parameters): integers only.
+    for (const [name, value] of Object.entries({ batchSize: options.batchSize, leaseMs: options.leaseMs })) {
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw new Error(`Outbox relay ${options.schema}: ${name} must be a positive integer, not ${value}`);
+      }
+    }
   }
 
   /** The NOTIFY channel the outbox's insert trigger signals. */
@@ -107,11 +123,7 @@ export class OutboxRelay {
    * The loop calls it until there is nothing left; tests call it to step through.
    */
   async runOnce(): Promise<number> {
-    const claimed = await this.claim();
-    if (claimed.length > 0) {
-      await this.publish(claimed);
-    }
-    return claimed.length;
+    return (await this.claimAndPublish()).claimed;
   }
 
   /** Starts draining: now, on every NOTIFY from the outbox, and every pollIntervalMs. */
@@ -147,13 +159,20 @@ export class OutboxRelay {
         this.pendingWake = false;
         // A full batch means there may be more; a short one took everything claimable, and what
         // arrives meanwhile sets pendingWake (its NOTIFY), so no empty claim is spent to find out.
-        while (this.running && (await this.runOnce()) >= this.options.batchSize) {
+        // A batch given back because the broker is down ends the run too: the pause comes first.
+        let batch: BatchOutcome = { claimed: 0, dueInMs: undefined };
+        while (
+          this.running &&
+          (batch = await this.claimAndPublish()).claimed >= this.options.batchSize &&
+          this.pauseMs === 0
+        ) {
           // keep going while batches come back full
         }
         // Pending work that could not be claimed waits for a retry, a lease, or a transaction
         // still open (the visibility horizon): its NOTIFY has come and gone, so look again when
         // it is due, backing off while it is due but held back, and at the latest at the poll.
-        const dueInMs = await this.nextDueInMs();
+        // Marking a batch published says when that is; after an empty claim or a failure, ask.
+        const dueInMs = batch.dueInMs === undefined ? await this.nextDueInMs() : batch.dueInMs;
         heldBackDelayMs = dueInMs === 0 ? Math.min(Math.max(5, heldBackDelayMs * 2), idleMs) : 0;
         idleMs = dueInMs === null ? idleMs : Math.min(idleMs, dueInMs || heldBackDelayMs);
         await this.purgeIfDue();
@@ -186,22 +205,34 @@ export class OutboxRelay {
   private async nextDueInMs(): Promise<number | null> {
     const [row] = await this.database.withSession((session) =>
       session.query<{ due_in_ms: number | null }>(
-        `SELECT (extract(epoch FROM min(greatest(next_attempt_at, coalesce(leased_until, next_attempt_at))) - now()) * 1000)::float8
-           AS due_in_ms
-         FROM ${this.table} WHERE status = 'PENDING'`,
+        `SELECT ${DUE_IN_MS} AS due_in_ms FROM ${this.table} WHERE status = 'PENDING'`,
       ),
     );
-    return row?.due_in_ms === null || row?.due_in_ms === undefined ? null : Math.max(0, Math.ceil(row.due_in_ms));
+    return dueInMs(row);
   }
 
+  private async claimAndPublish(): Promise<BatchOutcome> {
+    const claimed = await this.claim();
+    return { claimed: claimed.length, dueInMs: claimed.length > 0 ? await this.publish(claimed) : undefined };
+  }
+
+  /**
+   * The lock and the claim, in one round trip: a script of two statements, which PostgreSQL runs as
+   * one implicit transaction (the lock is held until the claim commits), each statement with its own
+   * snapshot. So the claim takes its snapshot, and with it the horizon, only once it holds the lock,
+   * as when they were two statements of an explicit transaction (4 round trips with BEGIN and
+   * COMMIT). A script takes no parameters: the batch size and the lease were checked to be integers,
+   * the schema name by outboxTable, and the relay id is quoted.
+   */
   private claim(): Promise<ClaimedRow[]> {
     const t = this.table;
-    return this.database.withTransaction(async (session) => {
-      // Claims are serialised per outbox (a few milliseconds each): two relays deciding at the
-      // same time could otherwise both take events of one subject.
-      await session.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`outbox-claim:${this.options.schema}`]);
-      return session.query<ClaimedRow>(
-        `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+    const { schema, batchSize, leaseMs, relayId } = this.options;
+    return this.database.withSession((session) =>
+      session.queryScript<ClaimedRow>(
+        // Claims are serialised per outbox (a few milliseconds each): two relays deciding at the
+        // same time could otherwise both take events of one subject.
+        `SELECT pg_advisory_xact_lock(hashtext(${sqlLiteral(`outbox-claim:${schema}`)}));
+         WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
          candidates AS (
            SELECT c.id FROM ${t} c, horizon
            WHERE c.status = 'PENDING'
@@ -214,31 +245,31 @@ export class OutboxRelay {
                  AND (e.leased_until > now() OR e.next_attempt_at > now() OR e.txid >= horizon.xmin)
              )
            ORDER BY c.id
-           LIMIT $1
+           LIMIT ${batchSize}
            FOR UPDATE OF c SKIP LOCKED
          )
          UPDATE ${t} o
-         SET leased_until = now() + make_interval(secs => $2::double precision / 1000), leased_by = $3
+         SET leased_until = now() + make_interval(secs => ${leaseMs} / 1000.0), leased_by = ${sqlLiteral(relayId)}
          FROM candidates
          WHERE o.id = candidates.id
          RETURNING o.id::text AS id, o.event_id::text AS event_id, o.event_type, o.source, o.subject,
                    o.occurred_at, o.traceparent, o.payload, o.attempts`,
-        [this.options.batchSize, this.options.leaseMs, this.options.relayId],
-      );
-    });
+      ),
+    );
   }
 
-  private async publish(rows: ClaimedRow[]): Promise<void> {
+  /** Publishes a claimed batch; resolves to when the next event is due if the batch went out whole. */
+  private async publish(rows: ClaimedRow[]): Promise<number | null | undefined> {
     const ordered = [...rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     try {
       await this.broker.publish(ordered.map((row) => toBrokerMessage(toEvent(row))));
-      await this.markPublished(ordered.map((row) => row.id));
+      const dueInMs = await this.markPublished(ordered.map((row) => row.id));
       this.outage = 0;
-      return;
+      return dueInMs;
     } catch (error) {
       if (error instanceof BrokerUnavailable) {
         await this.holdForOutage(ordered, error);
-        return;
+        return undefined;
       }
       this.logger.warn(
         `Outbox relay ${this.options.schema}: a batch of ${ordered.length} failed (${(error as Error).message}); publishing one by one`,
@@ -258,12 +289,13 @@ export class OutboxRelay {
       } catch (error) {
         if (error instanceof BrokerUnavailable) {
           await this.holdForOutage(ordered.slice(index), error);
-          return;
+          return undefined;
         }
         failedSubjects.add(row.subject);
         await this.recordFailure(row, error as Error);
       }
     }
+    return undefined;
   }
 
   /**
@@ -287,17 +319,27 @@ export class OutboxRelay {
     );
   }
 
-  private async markPublished(ids: string[]): Promise<void> {
-    // Only rows still leased by this relay: if the lease ran out meanwhile, another relay owns them.
-    await this.database.withSession((session) =>
-      session.query(
-        `UPDATE ${this.table}
-         SET status = 'PUBLISHED', published_at = now(), leased_until = NULL, leased_by = NULL
-         WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND status = 'PENDING'`,
+  /**
+   * Marks the rows published and, in the same statement (one round trip), says when the next pending
+   * event is due. Only rows still leased by this relay are marked: if the lease ran out meanwhile,
+   * another relay owns them. The SELECT shares the UPDATE's snapshot, taken before the update, so it
+   * would still see the rows being marked as pending, leased for a while: it leaves them out itself.
+   */
+  private async markPublished(ids: string[]): Promise<number | null> {
+    const [row] = await this.database.withSession((session) =>
+      session.query<{ due_in_ms: number | null }>(
+        `WITH marked AS (
+           UPDATE ${this.table}
+           SET status = 'PUBLISHED', published_at = now(), leased_until = NULL, leased_by = NULL
+           WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND status = 'PENDING'
+         )
+         SELECT ${DUE_IN_MS} AS due_in_ms FROM ${this.table}
+         WHERE status = 'PENDING' AND (id <> ALL($1::bigint[]) OR leased_by IS DISTINCT FROM $2)`,
         [ids, this.options.relayId],
       ),
     );
     this.counters.published += ids.length;
+    return dueInMs(row);
   }
 
   private async release(id: string): Promise<void> {
@@ -367,6 +409,10 @@ export async function purgePublished(
       return total;
     }
   }
+}
+
+function dueInMs(row: { due_in_ms: number | null } | undefined): number | null {
+  return row?.due_in_ms === null || row?.due_in_ms === undefined ? null : Math.max(0, Math.ceil(row.due_in_ms));
 }
 
 function toEvent(row: ClaimedRow): IntegrationEvent {
