@@ -24,10 +24,34 @@ function cacheEnv(redisUrl: string, namespace: string): Record<string, string> {
     CACHE_NAMESPACE: namespace,
     CACHE_L1_TTL_MS: String(L1_TTL_MS),
     OUTBOX_POLL_INTERVAL_MS: '50',
+    FULFILMENT_TIMER_INTERVAL_MS: '50',
+    // A hanging gateway is given up on quickly and asked again, well within the payment deadline.
+    PAYMENT_GATEWAY_TIMEOUT_MS: '300',
+    FULFILMENT_PAYMENT_TIMEOUT_MS: '60000',
   };
 }
 
 const productStats = (t: TestApp) => t.app.get(Caches).stats().regions['catalog.products']!;
+const orderStats = (t: TestApp) => t.app.get(Caches).stats().regions['ordering.orders']!;
+
+async function setGatewayFaults(t: TestApp, faults: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${t.paymentGatewayUrl}/admin/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function waitForBody(
+  t: TestApp,
+  path: string,
+  done: (body: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  let body: Record<string, unknown> = {};
+  await waitFor(async () => done((body = (await t.http.get(path).expect(200)).body)));
+  return body;
+}
 
 describe('Cache across two api instances (PostgreSQL, Redis)', () => {
   let database: TestDatabase;
@@ -84,15 +108,41 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
     expect(loads[0]! + loads[1]!).toBeGreaterThanOrEqual(1);
   });
 
-  it('GET /orders/:id shows the order settled by the saga, not the PENDING view it cached', async () => {
-    const placed = await a.http
-      .post('/orders')
-      .send({ customerId: 'cache-2', items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
-      .expect(201);
-    const first = await b.http.get(`/orders/${placed.body.id}`).expect(200);
-    await waitFor(async () => (await b.http.get(`/orders/${placed.body.id}`).expect(200)).body.status === 'CONFIRMED');
-    expect(['PENDING', 'CONFIRMED']).toContain(first.body.status);
-    expect((await a.http.get(`/orders/${placed.body.id}`).expect(200)).body.status).toBe('CONFIRMED');
+  it('GET /orders/:id: a PENDING view cached by B is replaced once the saga confirms or cancels the order', async () => {
+    // Payment hangs on both instances' gateways, so the orders wait in AWAITING_PAYMENT while B caches them.
+    await Promise.all([a, b].map((t) => setGatewayFaults(t, { hang: true })));
+    let placed: { id: string }[];
+    try {
+      placed = [];
+      for (const customerId of ['cache-2', 'decline-cache-2']) {
+        const order = await a.http
+          .post('/orders')
+          .send({ customerId, items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
+          .expect(201);
+        placed.push(order.body);
+      }
+      for (const { id } of placed) {
+        await waitFor(async () => (await a.http.get(`/orders/${id}/fulfilment`)).body.step === 'AWAITING_PAYMENT');
+      }
+      const hitsBefore = orderStats(b).l1.hits;
+      for (const { id } of placed) {
+        expect((await b.http.get(`/orders/${id}`).expect(200)).body.status).toBe('PENDING');
+        expect((await b.http.get(`/orders/${id}`).expect(200)).body.status).toBe('PENDING');
+      }
+      expect(orderStats(b).l1.hits - hitsBefore).toBe(2); // each second read came from B's L1
+    } finally {
+      await Promise.all([a, b].map((t) => setGatewayFaults(t, {})));
+    }
+
+    const [confirmed, declined] = placed;
+    const settledAt = Date.now();
+    await waitFor(async () => (await b.http.get(`/orders/${confirmed!.id}`).expect(200)).body.status === 'CONFIRMED');
+    const cancelled = await waitForBody(b, `/orders/${declined!.id}`, (body) => body.status === 'CANCELLED');
+    expect(cancelled.cancellationReason).toBe('PAYMENT_DECLINED');
+    // Far within B's L1 lifetime: the order-confirmed and order-cancelled events invalidated the views.
+    expect(Date.now() - settledAt).toBeLessThan(L1_TTL_MS / 2);
+    expect(orderStats(b).invalidations.received).toBeGreaterThanOrEqual(2);
+    expect((await a.http.get(`/orders/${confirmed!.id}`).expect(200)).body.status).toBe('CONFIRMED');
   });
 });
 

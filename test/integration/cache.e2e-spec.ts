@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Caches, type CachesOptions } from '@platform/cache';
+import { CacheInvalidationFailed, Caches, type CachesOptions } from '@platform/cache';
 import { CircuitBreakers } from '@platform/resilience';
 import { Redis } from 'ioredis';
 import { startTestApp } from '../support/test-app';
@@ -20,6 +20,12 @@ function deferred<T>() {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((done) => (resolve = done));
   return { promise, resolve };
+}
+
+/** A clock the test moves by hand: L1 lifetimes and staleness follow it (Redis' TTLs do not). */
+function manualClock(start = 1_000_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
 /** One "instance": its own breakers and Caches (its own pair of Redis connections). */
@@ -173,6 +179,119 @@ describe('cache with Redis: two instances', () => {
     expect(onB.stats().invalidations.received).toBe(0);
     expect(await raw.get(`${namespace}:${regionName}:v:TEA`)).toBeNull();
     expect(onB.peek('TEA')).toBeUndefined();
+  });
+
+  it('stale-while-revalidate through L2: an entry past staleAfterMs is served, refreshed once, and the refresh shared', async () => {
+    const clock = manualClock();
+    const c = instance({ redisUrl: TEST_REDIS_URL, namespace, clock: clock.now });
+    const d = instance({ redisUrl: TEST_REDIS_URL, namespace, clock: clock.now });
+    try {
+      expect(await c.caches.whenConnected()).toBe(true);
+      expect(await d.caches.whenConnected()).toBe(true);
+      const onC = c.caches.region<string>(regionName, { staleAfterMs: 10_000 });
+      const onD = d.caches.region<string>(regionName, { staleAfterMs: 10_000 });
+      let source = 'v1';
+      const load = jest.fn(async () => source);
+      expect(await onC.get('TEA', load)).toBe('v1'); // in C's L1 and in L2, loaded at t0
+
+      clock.advance(15_000); // past staleAfterMs; within L1's lifetime and L2's
+      source = 'v2';
+      // D finds the entry in L2, stale: serves it at once and refreshes it in the background...
+      expect(await onD.get('TEA', load)).toBe('v1');
+      await waitFor(async () => JSON.parse((await raw.get(`${namespace}:${regionName}:v:TEA`)) ?? '{}').v === 'v2');
+      expect(load).toHaveBeenCalledTimes(2);
+      expect(onD.stats()).toMatchObject({ staleServed: 1, refreshes: 1 });
+      await waitFor(() => onD.peek('TEA') === 'v2');
+      expect(await onD.get('TEA', load)).toBe('v2');
+
+      // ...and C, whose L1 copy is stale too, serves it once and refreshes from D's fresh L2 entry, loading nothing.
+      expect(await onC.get('TEA', load)).toBe('v1');
+      await waitFor(() => onC.peek('TEA') === 'v2');
+      expect(load).toHaveBeenCalledTimes(2);
+      expect(onC.stats()).toMatchObject({ staleServed: 1, refreshes: 1, l2: { hits: 1 } });
+    } finally {
+      await Promise.all([c.close(), d.close()]);
+    }
+  });
+
+  it('an invalidation message that never arrives: L1 serves the old value until l1TtlMs, then reads the new one', async () => {
+    const clock = manualClock();
+    const c = instance({ redisUrl: TEST_REDIS_URL, namespace, clock: clock.now, l1TtlMs: 5_000 });
+    try {
+      expect(await c.caches.whenConnected()).toBe(true);
+      const onC = c.caches.region<string>(regionName);
+      let source = 'v1';
+      const load = async () => source;
+      expect(await onC.get('TEA', load)).toBe('v1');
+
+      source = 'v2';
+      // The invalidation's Redis writes happen, its pub/sub message is lost on the way to C.
+      await raw.multi().del(`${namespace}:${regionName}:v:TEA`).incr(`${namespace}:${regionName}:g:TEA`).exec();
+      clock.advance(4_999);
+      expect(await onC.get('TEA', load)).toBe('v1'); // within the bound, nothing told C
+      clock.advance(2);
+      expect(await onC.get('TEA', load)).toBe('v2'); // past the bound: L1's lifetime, then L2 (gone), then the loader
+      expect(onC.stats().invalidations.received).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('cache with Redis slow (a redis-server of its own, frozen)', () => {
+  it('each Redis call gives up after redisTimeoutMs: the loader answers, the breaker opens; once Redis answers, the cache is used again', async () => {
+    const server = await startOwnRedisServer();
+    const node = instance({
+      redisUrl: server.url,
+      redisTimeoutMs: 200,
+      breaker: { resetTimeout: 1_000, rollingCountTimeout: 10_000 },
+    });
+    let frozen = false;
+    try {
+      expect(await node.caches.whenConnected()).toBe(true);
+      const region = node.caches.region<string>(`catalog-${randomBytes(4).toString('hex')}`);
+      let source = 'v1';
+      const load = jest.fn(async () => source);
+      expect(await region.get('cached', load)).toBe('v1'); // in L1 and L2
+
+      server.pause();
+      frozen = true;
+      // A change commits; its invalidation cannot reach Redis, which accepts commands and never
+      // answers: it gives up after redisTimeoutMs, having dropped L1 here (the consumer will retry).
+      source = 'v2';
+      await expect(region.invalidate('cached')).rejects.toBeInstanceOf(CacheInvalidationFailed);
+      // Reads need Redis too: each waits redisTimeoutMs, then the loader answers it, until the
+      // breaker opens and reads skip Redis at once.
+      for (let i = 0; i < 10; i++) expect(await region.get(`other-${i}`, load)).toBe('v2');
+      expect(node.breakers.state('redis')).toBe('open');
+      expect(region.stats().l2.errors).toBeGreaterThanOrEqual(3);
+      expect(region.stats().bypassed).toBe(10);
+      expect(await region.get('cached', load)).toBe('v2');
+      expect(node.caches.redis).toBe('down');
+      expect(frozen).toBe(true); // all of the above while Redis was still frozen
+
+      server.resume();
+      frozen = false;
+      // The event's consumer retries the invalidation until Redis takes it, as the inbox does.
+      await waitFor(
+        () =>
+          region.invalidate('cached').then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+      );
+      await waitFor(async () => (await region.get('cached', load)) === 'v2' && node.caches.redis === 'up', 10_000);
+      const loadsBefore = load.mock.calls.length;
+      expect(await region.get('cached', load)).toBe('v2');
+      expect(await region.get('cached', load)).toBe('v2');
+      expect(load.mock.calls.length - loadsBefore).toBeLessThanOrEqual(1); // cached again
+      expect(region.peek('cached')).toBe('v2');
+    } finally {
+      if (frozen) server.resume();
+      await node.close();
+      await server.kill();
+    }
   });
 });
 

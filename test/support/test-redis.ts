@@ -38,6 +38,13 @@ export interface OwnRedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty (no persistence). */
   restart(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a Redis that
+   * is overloaded or stuck behind a slow command. `resume()` (SIGCONT) lets it answer everything
+   * it received meanwhile.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -75,6 +82,8 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
       await exited;
     },
     restart: start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   };
 }
 

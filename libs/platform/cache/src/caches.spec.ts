@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Attributes, Meter } from '@opentelemetry/api';
 import { CircuitBreakers } from '@platform/resilience';
 import { Redis } from 'ioredis';
 import { CacheInvalidationFailed } from './cache-engine';
@@ -23,6 +24,21 @@ function deferred<T>() {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** An OpenTelemetry meter that records what the cache reports to it, as an SDK's reader would see it. */
+function recordingMeter() {
+  const records: Array<{ name: string; value: number; attributes: Attributes }> = [];
+  const instrument = (name: string) => {
+    const record = (value: number, attributes: Attributes = {}) => void records.push({ name, value, attributes });
+    return { add: record, record };
+  };
+  const meter = { createCounter: instrument, createHistogram: instrument } as unknown as Meter;
+  const sum = (name: string, attributes: Attributes) =>
+    records
+      .filter((r) => r.name === name && Object.entries(attributes).every(([key, value]) => r.attributes[key] === value))
+      .reduce((total, r) => total + r.value, 0);
+  return { meter, records, sum };
+}
 
 describe('Caches, L1 only (no REDIS_URL)', () => {
   let clock: ReturnType<typeof manualClock>;
@@ -223,6 +239,37 @@ describe('Caches, L1 only (no REDIS_URL)', () => {
     expect(region.stats().loader).toEqual({ calls: 2, keys: 2, errors: 1 });
   });
 
+  it('reports hits, misses and latency per layer, in stats() and as OpenTelemetry instruments', async () => {
+    const { meter, records, sum } = recordingMeter();
+    const measured = create({ meter });
+    const region = measured.region<string>('products');
+    const slowLoad = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return 'v';
+    };
+    await region.get('TEA', slowLoad); // L1 miss, loaded
+    await region.get('TEA', slowLoad); // L1 hit
+    await region.getMany(['TEA', 'COFFEE'], async () => new Map()); // one hit, one miss, COFFEE not found
+
+    const stats = region.stats();
+    expect(stats).toMatchObject({ l1: { hits: 2, misses: 2 }, loader: { calls: 2, keys: 2, errors: 0 } });
+    expect(stats.latencyMs.l1.count).toBe(3); // one lookup per read, however many keys
+    expect(stats.latencyMs.loader.count).toBe(2);
+    expect(stats.latencyMs.loader.maxMs).toBeGreaterThanOrEqual(25); // the 30 ms load, measured
+    expect(stats.latencyMs.loader.totalMs).toBeGreaterThanOrEqual(stats.latencyMs.loader.maxMs);
+
+    const products = { 'cache.region': 'products' };
+    expect(sum('cache.hits', { ...products, 'cache.layer': 'l1' })).toBe(2);
+    expect(sum('cache.misses', { ...products, 'cache.layer': 'l1' })).toBe(2);
+    expect(sum('cache.loaded', products)).toBe(2);
+    const loaderDurations = records.filter(
+      (r) => r.name === 'cache.duration' && r.attributes['cache.layer'] === 'loader',
+    );
+    expect(loaderDurations).toHaveLength(2);
+    expect(Math.max(...loaderDurations.map((r) => r.value))).toBeGreaterThanOrEqual(0.025); // seconds
+    expect(records.filter((r) => r.name === 'cache.duration' && r.attributes['cache.layer'] === 'l1')).toHaveLength(3);
+  });
+
   it('declares a region once: the same options return it, other options throw, bad names are refused', () => {
     const region = caches.region('catalog.products', { l1TtlMs: 1_000 });
     expect(caches.region('catalog.products', { l1TtlMs: 1_000 })).toBe(region);
@@ -295,6 +342,9 @@ describe('Caches with Redis (the shared server, a namespace of its own)', () => 
       expect(load).toHaveBeenCalledTimes(1);
       expect(other.stats().regions.layers).toMatchObject({ l1: { hits: 0, misses: 1 }, l2: { hits: 1, misses: 0 } });
       expect(region.stats()).toMatchObject({ l1: { hits: 1, misses: 1 }, l2: { hits: 0, misses: 1 } });
+      // Two Redis calls timed here (the read, the store), one on the other instance (the read).
+      expect(region.stats().latencyMs.l2.count).toBe(2);
+      expect(other.stats().regions.layers!.latencyMs.l2.count).toBe(1);
     } finally {
       await other.close();
     }
