@@ -62,5 +62,6 @@ describe('Embedded mode (no DATABASE_URL)', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // Two processes started and stopped one after the other, each compiling the app on the fly.
+  }, 90_000);
 });

@@ -139,6 +139,7 @@ describe('Payments consumers (PostgreSQL, in-process broker, inbox, the simulato
         data: { orderId, captureId: charge!.captureId, amountMinor: 4_200, currency: 'EUR' },
       });
       expect(await p.capture(orderId)).toMatchObject({ status: 'CAPTURED', attempts: 1 });
+      await waitFor(async () => (await p.inboxRows(command.id)).length === 1); // recorded after the handler's own commit
       expect(await p.inboxRows(command.id)).toEqual([{ consumer: 'payments.capture-payment' }]);
     });
 
@@ -155,6 +156,7 @@ describe('Payments consumers (PostgreSQL, in-process broker, inbox, the simulato
       expect(p.eventsOf(orderId)).toHaveLength(1);
       expect(p.charges(orderId)).toHaveLength(1);
       expect(await p.capture(orderId)).toMatchObject({ status: 'CAPTURED', attempts: 1 });
+      await waitFor(async () => (await p.inboxRows(command.id)).length === 1);
       expect(await p.inboxRows(command.id)).toHaveLength(1);
     });
 
@@ -172,6 +174,7 @@ describe('Payments consumers (PostgreSQL, in-process broker, inbox, the simulato
       expect(p.gateway.state.requests).toBe(requests);
       expect(p.charges(orderId)).toHaveLength(1);
       expect(await p.capture(orderId)).toMatchObject({ status: 'CAPTURED', attempts: 1 });
+      await waitFor(async () => (await p.inboxRows(repeat.id)).length === 1);
       expect(await p.inboxRows(repeat.id)).toHaveLength(1);
     });
 
@@ -230,6 +233,7 @@ describe('Payments consumers (PostgreSQL, in-process broker, inbox, the simulato
       expect(p.eventsOf(orderId)[1]).toMatchObject(refunded(orderId));
       expect(p.netCharges(orderId)).toBe(0);
       expect(await p.capture(orderId)).toEqual({ status: 'REFUNDED', attempts: 1, refund_attempts: 1 });
+      await waitFor(async () => (await p.inboxRows(command.id)).length === 1);
       expect(await p.inboxRows(command.id)).toEqual([{ consumer: 'payments.refund-payment' }]);
     });
 
@@ -310,6 +314,7 @@ describe('Payments consumers (PostgreSQL, in-process broker, inbox, the simulato
         expect(p.gateway.state.requests).toBe(requests);
         expect(await p.capture(orderId)).toEqual(before);
         expect(p.counters('payments.refund-payment').failedAttempts).toBe(failedBefore);
+        await waitFor(async () => (await p.inboxRows(command.id)).length === 1);
         expect(await p.inboxRows(command.id)).toHaveLength(1);
       },
     );
@@ -353,7 +358,10 @@ describe('Payments consumers when the provider is down (PostgreSQL, in-process b
       type: PaymentFailedV1.type,
       data: { orderId, reason: 'GATEWAY_UNAVAILABLE', retryable: true },
     });
+    // The handler owns its transactions: its outcome commits (and may be relayed) before the inbox records the message.
+    await waitFor(() => p.counters('payments.capture-payment').handled === 1);
     expect(p.counters('payments.capture-payment')).toMatchObject({ handled: 1, failedAttempts: 0 });
+    await waitFor(async () => (await p.inboxRows(first.id)).length === 1);
     expect(await p.inboxRows(first.id)).toHaveLength(1);
 
     p.gateway.setFaults({});
