@@ -1,3 +1,4 @@
+import './instrumentation';
 import 'reflect-metadata';
 import { ConfigurationError, loadConfig } from '@platform/config';
 import { closeGracefullyOnSignals } from '@platform/defaults';

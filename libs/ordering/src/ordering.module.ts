@@ -10,6 +10,7 @@ import { forgetCachedOrderConsumers } from './api/forget-cached-order.consumers'
 import { fulfilmentReplyConsumers, StartFulfilmentOnOrderPlaced } from './api/fulfilment-saga.consumers';
 import { FulfilmentTimer } from './api/fulfilment-timer';
 import { OrdersHttpController } from './api/orders.http.controller';
+import { OrderingMetrics } from './application/ordering-metrics';
 import { FulfilmentProcess } from './application/fulfilment/fulfilment-process';
 import { FulfilmentSettings } from './application/fulfilment/fulfilment-settings';
 import { GetFulfilmentHandler } from './application/get-fulfilment/get-fulfilment.handler';
@@ -84,6 +85,7 @@ import {
     GetOrderHandler,
     GetFulfilmentHandler,
     FulfilmentProcess,
+    OrderingMetrics,
     FulfilmentTimer,
     StartFulfilmentOnOrderPlaced,
     ...fulfilmentReplyConsumers,

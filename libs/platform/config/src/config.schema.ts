@@ -16,6 +16,8 @@ const integer = (min: number, max: number) =>
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: integer(1, 65535).default(3000),
+  /** The worker's Prometheus endpoint (/metrics); the api serves /metrics on PORT. */
+  METRICS_PORT: integer(1, 65535).default(9464),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgresql:// connection URL' }).optional(),
   DATABASE_POOL_SIZE: integer(1, 200).default(10),

@@ -8,6 +8,7 @@ import { HealthModule } from '@platform/health';
 import { ProblemDetailsFilter } from '@platform/http';
 import { InboxModule } from '@platform/inbox';
 import { LoggingModule } from '@platform/logging';
+import { ObservabilityModule } from '@platform/observability';
 import { MessagingModule } from '@platform/messaging';
 import { OutboxModule } from '@platform/outbox';
 import { ResilienceModule } from '@platform/resilience';
@@ -50,6 +51,7 @@ export class PlatformModule {
         OutboxModule.forRoot(runsMessaging(role, config)),
         InboxModule.forRoot(runsMessaging(role, config)),
         HealthModule,
+        ObservabilityModule,
         CqrsModule.forRoot(),
       ],
       providers: [

@@ -46,7 +46,7 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   // Body errors (size, type, syntax) reach ProblemDetailsFilter through Nest's exception layer.
   acceptJsonBodiesOnly(fastify);
-  await shedLoad(fastify, { ...config.http.loadShedding, neverShed: ['/health/'] });
+  await shedLoad(fastify, { ...config.http.loadShedding, neverShed: ['/health/', '/metrics'] });
   // Once shutdown starts, responses close their connection: keep-alive clients would otherwise
   // hold the server open until their idle timeout, past the grace period.
   let draining = false;

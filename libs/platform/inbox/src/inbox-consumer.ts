@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { context, isSpanContextValid, SpanKind, trace } from '@opentelemetry/api';
 import type { SqlRow } from '@platform/database';
 import {
   type BrokerMessage,
@@ -10,7 +11,9 @@ import {
   type MessageBroker,
   parsePayload,
   type RunningConsumer,
+  sentTraceparent,
 } from '@platform/messaging';
+import { contextFromTraceparent, inSpan } from '@platform/observability';
 import { inboxTables } from './inbox-tables';
 
 /**
@@ -165,9 +168,37 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
 
   /**
    * Handles one delivery. Resolves when the message is applied, a duplicate, or dead-lettered (the
-   * broker may move on); rejects to have it delivered again.
+   * broker may move on); rejects to have it delivered again. It runs in a CONSUMER span
+   * (`process <type>`), child of the context the event was sent in, so the handler's queries and
+   * the events it records continue the sender's trace; a span active on delivery (a Kafka
+   * client's own) is linked.
    */
-  async receive(message: DeliveredMessage): Promise<void> {
+  receive(message: DeliveredMessage): Promise<void> {
+    const type = this.definition.contract.type;
+    const delivering = trace.getSpanContext(context.active());
+    return inSpan(
+      `process ${type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(sentTraceparent(message.headers)),
+        links: delivering && isSpanContextValid(delivering) ? [{ context: delivering }] : [],
+        attributes: {
+          'messaging.system': this.broker.name,
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': type,
+          'messaging.consumer.group.name': this.group,
+          'messaging.message.id': message.headers.ce_id ?? '',
+          'inbox.delivery_attempt': message.deliveryAttempt,
+        },
+      },
+      async (span) => {
+        span.setAttribute('inbox.outcome', await this.handleDelivery(message));
+      },
+    );
+  }
+
+  private async handleDelivery(message: DeliveredMessage): Promise<ApplyOutcome | 'dead-lettered'> {
     const { name, contract, maxAttempts } = this.definition;
     let envelope: IntegrationEvent | undefined;
     let event: IntegrationEvent<EventData<Contract>>;
@@ -177,11 +208,12 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     } catch (error) {
       // It can never succeed: retrying would only hold up its partition.
       await this.deadLetter(message, envelope, error as Error);
-      return;
+      return 'dead-lettered';
     }
     try {
       const outcome = await applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
       this.counters[outcome === 'applied' ? 'handled' : 'duplicates'] += 1;
+      return outcome;
     } catch (error) {
       this.counters.failedAttempts += 1;
       if (message.deliveryAttempt < maxAttempts) {
@@ -191,6 +223,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
         throw error;
       }
       await this.deadLetter(message, envelope, error as Error);
+      return 'dead-lettered';
     }
   }
 

@@ -12,6 +12,7 @@ import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { getTransactionHostToken } from '@nestjs-cls/transactional';
 import { activeTransactionSql, DatabaseConnection } from '@platform/database';
 import { type EventContract, type EventData, type IntegrationEvent, MessageBroker } from '@platform/messaging';
+import { observeInboxDeadLetters } from './inbox-metrics';
 import {
   InboxConsumer,
   type InboxConsumerDefinition,
@@ -108,10 +109,12 @@ export const INBOX_CONSUMERS_ENABLED = Symbol('INBOX_CONSUMERS_ENABLED');
 export class InboxConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Inbox');
   readonly consumers: InboxConsumer[] = [];
+  private stopObserving: (() => void) | undefined;
 
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(MessageBroker) private readonly broker: MessageBroker,
+    @Inject(DatabaseConnection) private readonly database: DatabaseConnection,
     @Inject(INBOX_CONSUMERS_ENABLED) private readonly enabled: boolean,
   ) {}
 
@@ -138,9 +141,13 @@ export class InboxConsumers implements OnApplicationBootstrap, BeforeApplication
         this.logger.log(`Consuming ${definition.contract.type} as ${definition.name}`);
       }
     }
+    this.stopObserving = observeInboxDeadLetters(this.database, [
+      ...new Set(features.map((feature) => feature.schema)),
+    ]);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopObserving?.();
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
   }
 }

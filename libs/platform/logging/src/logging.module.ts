@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { Module, RequestMethod } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
+import { traceFields } from '@platform/observability';
 import { LoggerModule } from 'nestjs-pino';
 import { requestIdFor } from './request-id';
 
-/** Structured JSON logs (pino); one line per request and the request id on every line. */
+/** Structured JSON logs (pino); one line per request, the request id and the trace ids on every line. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -13,6 +14,8 @@ import { requestIdFor } from './request-id';
         forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
         pinoHttp: {
           level: config.log.level,
+          // Every line written inside a span carries its trace_id and span_id.
+          mixin: traceFields,
           genReqId: (request: IncomingMessage & { id?: string }) => request.id ?? requestIdFor(request),
           quietReqLogger: true,
           customAttributeKeys: { reqId: 'requestId' },

@@ -18,6 +18,7 @@ export {
   parsePayload,
   toBrokerMessage,
   fromBrokerMessage,
+  sentTraceparent,
   EventPayloadInvalid,
   MalformedMessage,
 } from './integration-event';

@@ -91,6 +91,10 @@ export function toBrokerMessage(event: IntegrationEvent): BrokerMessage {
     headers[`ce_${attribute}`] = event[attribute];
   }
   if (event.traceparent) {
+    // The CloudEvents distributed-tracing extension (ce_traceparent) is the event's own: the
+    // context it was sent in. `traceparent` is the transport's, which an instrumented Kafka
+    // client overwrites with its own span; consumers continue from ce_traceparent.
+    headers.ce_traceparent = event.traceparent;
     headers.traceparent = event.traceparent;
   }
   return { topic: event.type, key: event.subject, value: JSON.stringify(event.data), headers };
@@ -128,7 +132,12 @@ export function fromBrokerMessage(message: Pick<BrokerMessage, 'headers' | 'valu
     subject: attribute('subject'),
     time: attribute('time'),
     datacontenttype: 'application/json',
-    ...(message.headers.traceparent ? { traceparent: message.headers.traceparent } : {}),
+    ...(sentTraceparent(message.headers) ? { traceparent: sentTraceparent(message.headers) } : {}),
     data,
   };
+}
+
+/** The context an event was sent in: its ce_traceparent, or the transport's traceparent from older senders. */
+export function sentTraceparent(headers: Readonly<Record<string, string>>): string | undefined {
+  return headers.ce_traceparent || headers.traceparent || undefined;
 }

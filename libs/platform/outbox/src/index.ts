@@ -1,4 +1,11 @@
-export { outboxTable, outboxInsertSql, outboxInsertParams, recordInOutbox, TransactionalOutbox } from './outbox-record';
+export {
+  outboxTable,
+  outboxInsertSql,
+  outboxInsertParams,
+  recordInOutbox,
+  recordingEvents,
+  TransactionalOutbox,
+} from './outbox-record';
 export {
   OutboxRelay,
   purgePublished,

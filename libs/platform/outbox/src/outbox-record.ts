@@ -1,5 +1,6 @@
-import type { IntegrationEvent } from '@platform/messaging';
 import type { SqlExecutor } from '@platform/database';
+import type { IntegrationEvent } from '@platform/messaging';
+import { inSpan } from '@platform/observability';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -47,8 +48,32 @@ export async function recordInOutbox(
   events: readonly IntegrationEvent[],
 ): Promise<void> {
   if (events.length > 0) {
-    await session.query(outboxInsertSql(schema), outboxInsertParams(events));
+    await recordingEvents(schema, events, () => session.query(outboxInsertSql(schema), outboxInsertParams(events)));
   }
+}
+
+/**
+ * Runs `write`, the statement that records `events` in `schema`'s outbox (alone, or with the
+ * change they describe in one statement), in an `outbox.record <schema>` span: the outbox write
+ * in the trace of the request or message that made the change. Nothing to record: `write` alone.
+ */
+export async function recordingEvents<T>(
+  schema: string,
+  events: readonly IntegrationEvent[],
+  write: () => Promise<T>,
+): Promise<T> {
+  if (events.length === 0) return write();
+  return inSpan(
+    `outbox.record ${schema}`,
+    {
+      attributes: {
+        'outbox.schema': schema,
+        'outbox.events': events.length,
+        'outbox.event_types': [...new Set(events.map((event) => event.type))],
+      },
+    },
+    write,
+  );
 }
 
 /**

@@ -1,5 +1,13 @@
+import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type DatabaseConnection, sqlLiteral, type SqlRow } from '@platform/database';
-import { BrokerUnavailable, type IntegrationEvent, type MessageBroker, toBrokerMessage } from '@platform/messaging';
+import {
+  type BrokerMessage,
+  BrokerUnavailable,
+  type IntegrationEvent,
+  type MessageBroker,
+  toBrokerMessage,
+} from '@platform/messaging';
+import { contextFromTraceparent, traceparentOf, tracer } from '@platform/observability';
 import { retryDelayMs } from '@platform/resilience';
 import { outboxTable } from './outbox-record';
 
@@ -258,16 +266,43 @@ export class OutboxRelay {
     );
   }
 
-  /** Publishes a claimed batch; resolves to when the next event is due if the batch went out whole. */
+  /**
+   * Publishes a claimed batch; resolves to when the next event is due if the batch went out whole.
+   * Each event gets a PRODUCER span (`send <type>`), child of the context it was recorded in (the
+   * traceparent stored in its row), and travels with that span's traceparent: its consumers
+   * continue the trace of the request or message that recorded it.
+   */
   private async publish(rows: ClaimedRow[]): Promise<number | null | undefined> {
     const ordered = [...rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const sends = new Map(ordered.map((row) => [row.id, this.startSend(row)]));
     try {
-      await this.broker.publish(ordered.map((row) => toBrokerMessage(toEvent(row))));
+      return await this.publishInOrder(ordered, sends);
+    } finally {
+      for (const { span } of sends.values()) span.end();
+    }
+  }
+
+  private async publishInOrder(
+    ordered: ClaimedRow[],
+    sends: Map<string, { span: Span; message: BrokerMessage }>,
+  ): Promise<number | null | undefined> {
+    const messageOf = (row: ClaimedRow) => sends.get(row.id)!.message;
+    const failed = (held: ClaimedRow[], reason: string) => {
+      for (const row of held) sends.get(row.id)!.span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    };
+    // A transport's own instrumentation (kafkajs) parents its spans on the active context: the
+    // event's send span when it goes alone; a batch mixes traces, so its spans start their own.
+    const only = ordered.length === 1 ? sends.get(ordered[0]!.id)!.span : undefined;
+    try {
+      await context.with(only ? trace.setSpan(ROOT_CONTEXT, only) : ROOT_CONTEXT, () =>
+        this.broker.publish(ordered.map(messageOf)),
+      );
       const dueInMs = await this.markPublished(ordered.map((row) => row.id));
       this.outage = 0;
       return dueInMs;
     } catch (error) {
       if (error instanceof BrokerUnavailable) {
+        failed(ordered, `broker unavailable: ${error.message}`);
         await this.holdForOutage(ordered, error);
         return undefined;
       }
@@ -280,22 +315,50 @@ export class OutboxRelay {
     const failedSubjects = new Set<string>();
     for (const [index, row] of ordered.entries()) {
       if (failedSubjects.has(row.subject)) {
+        failed([row], 'held back behind a failed event of its subject');
         await this.release(row.id);
         continue;
       }
       try {
-        await this.broker.publish([toBrokerMessage(toEvent(row))]);
+        await context.with(trace.setSpan(ROOT_CONTEXT, sends.get(row.id)!.span), () =>
+          this.broker.publish([messageOf(row)]),
+        );
         await this.markPublished([row.id]);
       } catch (error) {
         if (error instanceof BrokerUnavailable) {
+          failed(ordered.slice(index), `broker unavailable: ${error.message}`);
           await this.holdForOutage(ordered.slice(index), error);
           return undefined;
         }
+        failed([row], (error as Error).message);
         failedSubjects.add(row.subject);
         await this.recordFailure(row, error as Error);
       }
     }
     return undefined;
+  }
+
+  /** The event's PRODUCER span, and its message, carrying that span's traceparent. */
+  private startSend(row: ClaimedRow): { span: Span; message: BrokerMessage } {
+    const span = tracer().startSpan(
+      `send ${row.event_type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': this.broker.name,
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'send',
+          'messaging.destination.name': row.event_type,
+          'messaging.message.id': row.event_id,
+          'outbox.schema': this.options.schema,
+          'outbox.attempt': row.attempts + 1,
+        },
+      },
+      contextFromTraceparent(row.traceparent),
+    );
+    const event = toEvent(row);
+    const traceparent = traceparentOf(span);
+    return { span, message: toBrokerMessage(traceparent ? { ...event, traceparent } : event) };
   }
 
   /**

@@ -12,6 +12,7 @@ import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@platform/config';
 import { DatabaseConnection } from '@platform/database';
 import { type EventContract, MessageBroker } from '@platform/messaging';
+import { observeOutboxBacklogs } from './outbox-metrics';
 import { OutboxRelay } from './outbox-relay';
 
 /**
@@ -36,6 +37,7 @@ export const OUTBOX_RELAYS_ENABLED = Symbol('OUTBOX_RELAYS_ENABLED');
 export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   readonly relays: OutboxRelay[] = [];
+  private stopObserving: (() => void) | undefined;
 
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
@@ -76,12 +78,17 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
       await relay.start();
       this.relays.push(relay);
     }
+    this.stopObserving = observeOutboxBacklogs(
+      this.database,
+      features.map((feature) => feature.schema),
+    );
     this.logger.log(
       `Relaying ${features.map((feature) => `${feature.schema}.outbox`).join(', ')} to ${this.broker.name}`,
     );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopObserving?.();
     await Promise.all(this.relays.map((relay) => relay.stop()));
   }
 }

@@ -1,8 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type BatchObservableCallback, metrics } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import { TimeoutError } from './timeout';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** How `breaker.state` reports each state. */
+const STATE_VALUES: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 export interface BreakerOptions {
   /** Percentage of failed calls in the rolling window above which the breaker opens. */
@@ -177,7 +181,11 @@ export class CircuitBreakers implements OnApplicationShutdown {
   private readonly breakers = new Map<string, Breaker>();
   private readonly listeners = new Set<(change: BreakerStateChange) => void>();
 
-  constructor(private readonly logger: BreakerLogger = new Logger(CircuitBreakers.name)) {}
+  private readonly stopObserving: () => void;
+
+  constructor(private readonly logger: BreakerLogger = new Logger(CircuitBreakers.name)) {
+    this.stopObserving = this.observeStates();
+  }
 
   /**
    * The breaker of dependency `name`, created with `options` (over BREAKER_DEFAULTS) the first
@@ -228,8 +236,34 @@ export class CircuitBreakers implements OnApplicationShutdown {
 
   /** Shuts every breaker down (their timers included) and forgets them. */
   shutdown(): void {
+    this.stopObserving();
     for (const breaker of this.breakers.values()) breaker.shutdown();
     this.breakers.clear();
+  }
+
+  /**
+   * `breaker.state` per breaker (`breaker.name`, `breaker.optional`): 0 closed, 1 half-open,
+   * 2 open, read when metrics are collected; `breaker.transitions` counts the state changes.
+   */
+  private observeStates(): () => void {
+    const meter = metrics.getMeter('@platform/resilience');
+    const state = meter.createObservableGauge('breaker.state', {
+      description: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+    });
+    const transitions = meter.createObservableCounter('breaker.transitions', {
+      description: 'Circuit breaker state changes, by the state entered',
+    });
+    const observe: BatchObservableCallback = (result) => {
+      for (const breaker of this.breakers.values()) {
+        const attributes = { 'breaker.name': breaker.name, 'breaker.optional': breaker.isOptional };
+        result.observe(state, STATE_VALUES[breaker.state], attributes);
+        for (const [entered, count] of Object.entries(breaker.snapshot().transitions)) {
+          result.observe(transitions, count, { ...attributes, 'breaker.entered': entered });
+        }
+      }
+    };
+    meter.addBatchObservableCallback(observe, [state, transitions]);
+    return () => meter.removeBatchObservableCallback(observe, [state, transitions]);
   }
 
   private changed(change: BreakerStateChange, breaker: Breaker): void {

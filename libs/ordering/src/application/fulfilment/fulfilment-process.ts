@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { inSpan } from '@platform/observability';
 import { FulfilmentSaga, type FulfilmentReaction, type OrderToFulfil } from '../../domain/fulfilment/fulfilment-saga';
 import { FulfilmentSagaRepository } from '../ports';
+import { OrderingMetrics } from '../ordering-metrics';
 import { UnitOfWork } from '../transactions';
 import { FulfilmentSettings } from './fulfilment-settings';
 import { commandMessage, outcomeMessage } from './fulfilment-messages';
@@ -22,12 +24,13 @@ export class FulfilmentProcess {
     @Inject(FulfilmentSagaRepository) private readonly sagas: FulfilmentSagaRepository,
     @Inject(UnitOfWork) private readonly unitOfWork: UnitOfWork,
     @Inject(FulfilmentSettings) private readonly settings: FulfilmentSettings,
+    @Inject(OrderingMetrics) private readonly metrics: OrderingMetrics,
   ) {}
 
   /** Starts the saga of a placed order; a second start for the order does nothing. */
   async start(order: OrderToFulfil, now = new Date()): Promise<void> {
     const { saga, reaction } = FulfilmentSaga.start(order, this.settings.timeouts, now);
-    await this.sagas.start(saga, this.messages(saga, reaction, now));
+    await this.step(saga, () => this.sagas.start(saga, this.messages(saga, reaction, now)));
   }
 
   /** Applies a reply to the order's saga. A reply for an order without a saga is not ours: logged, dropped. */
@@ -84,8 +87,36 @@ export class FulfilmentProcess {
     if (!reaction.changed) {
       return false;
     }
-    await this.sagas.save(saga, this.messages(saga, reaction, now), reaction.orderOutcome);
+    await this.step(saga, () => this.sagas.save(saga, this.messages(saga, reaction, now), reaction.orderOutcome));
+    if (reaction.orderOutcome) {
+      const started = saga.snapshot().history[0];
+      this.metrics.orderSettled(
+        reaction.orderOutcome,
+        started?.input === 'Started' ? new Date(started.at) : undefined,
+        now,
+      );
+    }
     return true;
+  }
+
+  /**
+   * A step of the saga as a span, `fulfilment <input>` (the reply or timer it reacted to), around
+   * the statement that saves it: the commands it records carry this span's context onward.
+   */
+  private step<T>(saga: FulfilmentSaga, save: () => Promise<T>): Promise<T> {
+    const entry = saga.snapshot().history.at(-1);
+    return inSpan(
+      `fulfilment ${entry?.input ?? 'step'}`,
+      {
+        attributes: {
+          'order.id': saga.orderId,
+          'fulfilment.input': entry?.input ?? '',
+          'fulfilment.step': entry?.step ?? '',
+          ...(entry?.sent ? { 'fulfilment.sent': entry.sent } : {}),
+        },
+      },
+      save,
+    );
   }
 
   private messages(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date) {

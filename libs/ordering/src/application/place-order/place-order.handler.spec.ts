@@ -3,6 +3,7 @@ import type { Order, UnitPrice } from '../../domain/order';
 import type { OrderView } from '../order.view';
 import { type AddOutcome, type IdempotencyClaim, OrderReadModel, OrderRepository, ProductPricing } from '../ports';
 import { PlaceOrderCommand } from './place-order.command';
+import { OrderingMetrics } from '../ordering-metrics';
 import { PlaceOrderHandler } from './place-order.handler';
 import { requestFingerprint } from './request-fingerprint';
 
@@ -49,7 +50,10 @@ class FakeViews extends OrderReadModel {
 describe('PlaceOrderHandler', () => {
   const setup = () => {
     const orders = new FakeOrders();
-    return { orders, handler: new PlaceOrderHandler(new FakeCatalog(), orders, new FakeViews(orders)) };
+    return {
+      orders,
+      handler: new PlaceOrderHandler(new FakeCatalog(), orders, new FakeViews(orders), new OrderingMetrics()),
+    };
   };
   const tea = [{ sku: 'TEA', quantity: 2 }];
 

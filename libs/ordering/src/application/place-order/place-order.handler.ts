@@ -4,6 +4,7 @@ import { BusinessRuleViolation, ResourceNotFound, StateConflict } from '@platfor
 import { v7 as uuidv7 } from 'uuid';
 import { Order } from '../../domain/order';
 import { type OrderView, toOrderView } from '../order.view';
+import { OrderingMetrics } from '../ordering-metrics';
 import { type IdempotencyClaim, OrderReadModel, OrderRepository, ProductPricing } from '../ports';
 import { type PlacedOrder, PlaceOrderCommand } from './place-order.command';
 import { orderPlaced } from './order-placed.event';
@@ -21,6 +22,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
     @Inject(ProductPricing) private readonly pricing: ProductPricing,
     @Inject(OrderRepository) private readonly orders: OrderRepository,
     @Inject(OrderReadModel) private readonly views: OrderReadModel,
+    @Inject(OrderingMetrics) private readonly metrics: OrderingMetrics,
   ) {}
 
   async execute({ customerId, items, idempotencyKey }: PlaceOrderCommand): Promise<PlacedOrder> {
@@ -44,6 +46,7 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand> {
 
     const outcome = await this.orders.add(order, claim, [orderPlaced(order)]);
     if (outcome.added) {
+      this.metrics.orderPlaced();
       return { order: toOrderView(order), replayed: false };
     }
     return this.replay(claim!, outcome.orderId, outcome.requestFingerprint);

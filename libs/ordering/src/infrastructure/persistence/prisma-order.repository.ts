@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Order } from '../../domain/order';
 import type { IntegrationEvent } from '@platform/messaging';
-import { outboxInsertParams, outboxInsertSql } from '@platform/outbox';
+import { outboxInsertParams, outboxInsertSql, recordingEvents } from '@platform/outbox';
 import { type AddOutcome, type IdempotencyClaim, OrderRepository } from '../../application/ports';
 import { PrismaClient } from './generated/client';
 
@@ -67,15 +67,19 @@ export class PrismaOrderRepository extends OrderRepository {
       o.placedAt,
     ];
     if (!claim) {
-      await this.prisma.$queryRawUnsafe(PLACE_ORDER, ...params, ...outboxInsertParams(events));
+      await recordingEvents('ordering', events, () =>
+        this.prisma.$queryRawUnsafe(PLACE_ORDER, ...params, ...outboxInsertParams(events)),
+      );
       return { added: true };
     }
-    const [result] = await this.prisma.$queryRawUnsafe<{ added: number }[]>(
-      PLACE_ORDER_WITH_KEY,
-      ...params,
-      claim.key,
-      claim.requestFingerprint,
-      ...outboxInsertParams(events),
+    const [result] = await recordingEvents('ordering', events, () =>
+      this.prisma.$queryRawUnsafe<{ added: number }[]>(
+        PLACE_ORDER_WITH_KEY,
+        ...params,
+        claim.key,
+        claim.requestFingerprint,
+        ...outboxInsertParams(events),
+      ),
     );
     if (result?.added === 1) {
       return { added: true };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { activeTransactionSql, prismaSql, type SqlExecutor } from '@platform/database';
 import type { IntegrationEvent } from '@platform/messaging';
-import { outboxInsertParams, outboxInsertSql } from '@platform/outbox';
+import { outboxInsertParams, outboxInsertSql, recordingEvents } from '@platform/outbox';
 import { FulfilmentSettings } from '../../application/fulfilment/fulfilment-settings';
 import type { FulfilmentView } from '../../application/fulfilment/fulfilment.view';
 import { FulfilmentReadModel, FulfilmentSagaRepository } from '../../application/ports';
@@ -95,13 +95,15 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
   async start(saga: FulfilmentSaga, messages: readonly IntegrationEvent[]): Promise<boolean> {
     const { order, history } = saga.snapshot();
     const { orderId, ...terms } = order;
-    const [row] = await this.transaction().query<{ started: number }>(START, [
-      orderId,
-      ...stateParams(saga),
-      JSON.stringify(terms),
-      new Date(history[0]?.at ?? Date.now()),
-      ...outboxInsertParams(messages),
-    ]);
+    const [row] = await recordingEvents('ordering', messages, () =>
+      this.transaction().query<{ started: number }>(START, [
+        orderId,
+        ...stateParams(saga),
+        JSON.stringify(terms),
+        new Date(history[0]?.at ?? Date.now()),
+        ...outboxInsertParams(messages),
+      ]),
+    );
     return row?.started === 1;
   }
 
@@ -122,13 +124,15 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
   }
 
   async save(saga: FulfilmentSaga, messages: readonly IntegrationEvent[], outcome: OrderOutcome | null): Promise<void> {
-    const [row] = await this.transaction().query<{ saved: number; finished: number }>(SAVE, [
-      saga.orderId,
-      ...stateParams(saga),
-      outcome?.status ?? null,
-      outcome?.status === 'CANCELLED' ? outcome.reason : null,
-      ...outboxInsertParams(messages),
-    ]);
+    const [row] = await recordingEvents('ordering', messages, () =>
+      this.transaction().query<{ saved: number; finished: number }>(SAVE, [
+        saga.orderId,
+        ...stateParams(saga),
+        outcome?.status ?? null,
+        outcome?.status === 'CANCELLED' ? outcome.reason : null,
+        ...outboxInsertParams(messages),
+      ]),
+    );
     if (row?.saved !== 1) {
       throw new Error(`The fulfilment saga of order ${saga.orderId} was not found when saving it`);
     }

@@ -1,0 +1,37 @@
+import type { IncomingMessage } from 'node:http';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
+
+/** Probes and scrapes: frequent, uninteresting, and they would drown the traces of real requests. */
+const UNTRACED_PATHS = /^\/(health\/|metrics\b)/;
+
+/**
+ * What is instrumented, each by its library's own instrumentation: incoming and outgoing HTTP
+ * (node:http, and fetch through undici: the payment gateway calls), Fastify's routes (through its diagnostics channel, so it
+ * also works where module loading is not hooked), PostgreSQL through pg, Prisma's own spans,
+ * Redis through ioredis and Kafka through kafkajs.
+ */
+export function instrumentations(): NonNullable<NodeSDKConfiguration['instrumentations']> {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
+    }),
+    // fetch (the payment gateway client): Node's fetch is undici, which the http module does not see.
+    new UndiciInstrumentation(),
+    new FastifyOtelInstrumentation({
+      registerOnInitialization: true,
+      ignorePaths: (route: { url: string }) => UNTRACED_PATHS.test(route.url),
+      // Built against an older @opentelemetry/instrumentation than the SDK's: the same interface.
+    }) as unknown as HttpInstrumentation,
+    new PgInstrumentation({ requireParentSpan: true }),
+    new PrismaInstrumentation(),
+    new IORedisInstrumentation({ requireParentSpan: true }),
+    new KafkaJsInstrumentation(),
+  ];
+}
