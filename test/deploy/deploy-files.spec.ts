@@ -1,10 +1,11 @@
 /**
- * Static checks of docker-compose.yml, deploy/Dockerfile and .dockerignore (no Docker engine runs here),
- * against the Compose Specification and the rest of the repository. Each check is a pure function from
- * a file's text to its problems, each naming the file and what is wrong. The last block feeds broken
- * copies of the real files to the same functions, so that a check that stops seeing anything fails too.
+ * Static checks of docker-compose.yml, deploy/Dockerfile, .dockerignore and the observability configuration
+ * under deploy/ (no Docker engine runs here), against the Compose Specification, each other and the rest of
+ * the repository. Each check is a pure function from files' text to their problems, each naming the file and
+ * what is wrong. The last block feeds broken copies of the real files to the same functions, so that a check
+ * that stops seeing anything fails too.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '@platform/config';
 import { Ajv2019 } from 'ajv/dist/2019';
@@ -91,12 +92,32 @@ function environmentOf(service: Dict): Record<string, string> {
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
 }
 
+/**
+ * The Compose model as Compose reads it: YAML merge keys (`<<: *anchor`) resolved, variables interpolated
+ * ("${PORT:-3000}:3000" is validated as "3000:3000"). Undefined when the text is not YAML.
+ */
+function parseCompose(text: string, problems: string[]): Dict | undefined {
+  const document = parseDocument(text, { merge: true });
+  if (document.errors.length > 0) {
+    problems.push(...document.errors.map((e) => `${COMPOSE} is not valid YAML: ${e.message}`));
+    return undefined;
+  }
+  return asDict(interpolate(document.toJS({ maxAliasCount: 100 }), '', problems));
+}
+
+/** The host ports a service publishes ("127.0.0.1:3001:3000" -> "3001"); none for a container port alone. */
+function hostPorts(service: Dict): string[] {
+  return (Array.isArray(service.ports) ? service.ports : []).flatMap((port: unknown) => {
+    if (isDict(port)) return port.published === undefined ? [] : [String(port.published)];
+    const host = /^(?:.*:)?([^:]+):[^:]+$/.exec(String(port))?.[1];
+    return host === undefined ? [] : [host];
+  });
+}
+
 function composeProblems(text: string, facts: RepoFacts): string[] {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) return document.errors.map((e) => `${COMPOSE} is not valid YAML: ${e.message}`);
   const problems: string[] = [];
-  // Compose validates the model after interpolation ("${PORT:-3000}:3000" is checked as "3000:3000").
-  const model = asDict(interpolate(document.toJS({ maxAliasCount: 100 }), '', problems));
+  const model = parseCompose(text, problems);
+  if (!model) return problems;
   validateCompose(model);
   for (const e of validateCompose.errors ?? []) {
     const key = e.keyword === 'additionalProperties' ? ` ("${String(e.params.additionalProperty)}")` : '';
@@ -104,8 +125,21 @@ function composeProblems(text: string, facts: RepoFacts): string[] {
   }
 
   const services = asDict(model.services);
+  const published = new Map<string, string>();
   for (const [name, service] of Object.entries(services).map(([n, s]) => [n, asDict(s)] as const)) {
     const at = `${COMPOSE} service "${name}"`;
+    // A tag that moves ("latest", or none) would run other software after the next `docker compose pull`.
+    const image = typeof service.image === 'string' ? service.image : undefined;
+    const tag = image?.includes('@sha256:') ? 'a digest' : /:([^:/]+)$/.exec(image ?? '')?.[1];
+    if (image !== undefined && (tag === undefined || tag === 'latest')) {
+      problems.push(`${at}: image ${image} must pin a version tag (or a digest), not latest`);
+    }
+    // Whatever the interface, two services cannot publish the same host port.
+    for (const port of hostPorts(service)) {
+      const other = published.get(port);
+      if (other === undefined) published.set(port, name);
+      else problems.push(`${at}: publishes host port ${port}, as does service "${other}"`);
+    }
     if (service.build !== undefined) {
       const build = typeof service.build === 'string' ? { context: service.build } : asDict(service.build);
       const dockerfile = path.posix.join(String(build.context ?? '.'), String(build.dockerfile ?? 'Dockerfile'));
@@ -273,12 +307,376 @@ function dockerignoreProblems(text: string): string[] {
   ];
 }
 
+// --- Observability: deploy/otel-collector, deploy/prometheus, deploy/grafana ---------------------------
+
+/** Repository files by path ("deploy/prometheus/prometheus.yml"), as the checks read them. */
+type Files = Readonly<Record<string, string>>;
+
+const COLLECTOR_CONFIG = 'deploy/otel-collector/config.yaml';
+const PROMETHEUS_CONFIG = 'deploy/prometheus/prometheus.yml';
+const GRAFANA_DATASOURCES = 'deploy/grafana/provisioning/datasources';
+const GRAFANA_DASHBOARD_PROVIDERS = 'deploy/grafana/provisioning/dashboards';
+
+/** The observability services, found by the image they run (not by name), and the ports those images serve. */
+const IMAGES = {
+  collector: 'otel/opentelemetry-collector-contrib',
+  jaeger: 'jaegertracing/jaeger',
+  prometheus: 'prom/prometheus',
+  grafana: 'grafana/grafana',
+} as const;
+type Role = keyof typeof IMAGES;
+const JAEGER_OTLP_GRPC_PORT = 4317;
+const DATASOURCE_SERVERS: Record<string, { role: Role; port: number }> = {
+  prometheus: { role: 'prometheus', port: 9090 },
+  jaeger: { role: 'jaeger', port: 16686 },
+};
+
+/** Where each image reads its configuration: compose must mount the file (or folder) under deploy/ there. */
+const CONFIG_MOUNTS: Array<[role: Role, source: string, target: string]> = [
+  ['collector', COLLECTOR_CONFIG, '/etc/otelcol-contrib/config.yaml'],
+  ['prometheus', PROMETHEUS_CONFIG, '/etc/prometheus/prometheus.yml'],
+  ['grafana', GRAFANA_DATASOURCES, '/etc/grafana/provisioning/datasources'],
+  ['grafana', GRAFANA_DASHBOARD_PROVIDERS, '/etc/grafana/provisioning/dashboards'],
+];
+
+/** What Prometheus scrapes: each job's Compose service, and the port it serves /metrics on, from its environment. */
+const SCRAPE_JOBS: Array<{
+  job: string;
+  service: string;
+  variable: string;
+  port: (env: Record<string, string>) => number;
+}> = [
+  { job: 'api', service: 'api', variable: 'PORT', port: (env) => loadConfig(env).http.port },
+  // The worker's exporter listens on METRICS_PORT; compose must set it, so that prometheus.yml can agree with it.
+  { job: 'worker', service: 'worker', variable: 'METRICS_PORT', port: (env) => Number(env.METRICS_PORT) },
+];
+
+/**
+ * The series the apps export, as OpenTelemetry's Prometheus exporter names them: dots become underscores,
+ * monotonic counters end in _total, histograms give _bucket, _count and _sum (units are not appended).
+ * A dashboard query naming anything else shows "No data" forever.
+ */
+const histogram = (name: string) => [`${name}_bucket`, `${name}_count`, `${name}_sum`];
+const METRICS = new Set([
+  ...histogram('http_server_request_duration'),
+  ...['orders_placed_total', 'orders_confirmed_total', 'orders_cancelled_total', ...histogram('fulfilment_duration')],
+  ...['outbox_pending', 'outbox_oldest_pending_age', 'outbox_dead_letters', 'inbox_dead_letters'],
+  ...['cache_hits_total', 'cache_misses_total', 'cache_errors_total', 'cache_loaded_total', 'cache_bypassed_total'],
+  ...['cache_stale_served_total', 'cache_refreshes_total', 'cache_discarded_total', 'cache_invalidations_total'],
+  ...histogram('cache_duration'),
+  ...['breaker_state', 'breaker_transitions_total'],
+  'up', // Prometheus's own, per target
+]);
+
+/** Every file under a folder of the repository, by repository path. */
+function readTree(folder: string): Files {
+  const root = path.resolve(__dirname, '../..', folder);
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    const file = path.posix.join(folder, entry.split(path.sep).join('/'));
+    if (statSync(path.join(root, entry)).isFile()) files[file] = readRepoFile(file);
+  }
+  return files;
+}
+
+function parseYaml(file: string, text: string | undefined, problems: string[]): Dict | undefined {
+  if (text === undefined) return undefined; // reported where it should have been mounted
+  const document = parseDocument(text);
+  if (document.errors.length === 0) return asDict(document.toJS());
+  problems.push(...document.errors.map((e) => `${file} is not valid YAML: ${e.message}`));
+  return undefined;
+}
+
+/** A service's bind mounts, sources relative to the repository root ("./deploy/x" -> "deploy/x"). */
+function bindMounts(service: Dict): Array<{ source: string; target: string }> {
+  return (Array.isArray(service.volumes) ? service.volumes : []).flatMap((volume: unknown) => {
+    const [source, target] = isDict(volume) ? [volume.source, volume.target] : String(volume).split(':');
+    const isBind = isDict(volume) ? volume.type === 'bind' : /^[./~]/.test(String(source));
+    return isBind ? [{ source: path.posix.normalize(String(source)), target: String(target) }] : [];
+  });
+}
+
+/** host and port of "host:port" or of a URL; port NaN when absent. */
+function hostAndPort(endpoint: unknown): { host: string; port: number } {
+  const text = String(endpoint ?? '');
+  if (URL.canParse(text) && text.includes('://')) {
+    const url = new URL(text);
+    return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+  }
+  const parts = /^(.*):(\d+)$/.exec(text);
+  return { host: parts?.[1] ?? text, port: Number(parts?.[2]) };
+}
+
+/**
+ * The metric names a PromQL expression reads: what is left once strings, label matchers, ranges and
+ * `by (...)` lists are removed, less function names (followed by "(") and keywords.
+ */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}|\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, ' ');
+  const keywords = /^(and|or|unless|bool|offset|inf|nan)$/i;
+  return [...bare.matchAll(/(?<![\w.:$])[A-Za-z_:][\w:]*(?!\s*\(|\w)/g)]
+    .map(([name]) => name)
+    .filter((name) => !keywords.test(name));
+}
+
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** The dashboard's panels, those inside collapsed rows included. */
+const panelsOf = (dashboard: Dict): Dict[] =>
+  listOf(dashboard.panels).flatMap((panel) => [asDict(panel), ...panelsOf(asDict(panel))]);
+
+/** What the observability checks share: the Compose services, which one runs which image, the files. */
+interface Stack {
+  services: Dict;
+  roles: Record<Role, string | undefined>;
+  files: Files;
+  problems: string[];
+}
+
+const mountsOf = (stack: Stack, role: Role) => bindMounts(asDict(stack.services[stack.roles[role] ?? '']));
+const filesIn = (stack: Stack, folder: string, pattern: RegExp) =>
+  Object.keys(stack.files).filter((file) => file.startsWith(`${folder}/`) && pattern.test(file));
+
+/** Every bind mount's source exists under deploy/; each image's configuration is mounted where it reads it. */
+function mountProblems(stack: Stack): void {
+  const { services, roles, files, problems } = stack;
+  const exists = (file: string) => file in files || Object.keys(files).some((f) => f.startsWith(`${file}/`));
+  for (const [name, service] of Object.entries(services)) {
+    for (const { source } of bindMounts(asDict(service))) {
+      if (!source.startsWith('deploy/') || !exists(source)) {
+        problems.push(
+          `${COMPOSE} service "${name}": bind-mounts ./${source}, which is not a file or folder under deploy/`,
+        );
+      }
+    }
+  }
+  for (const [role, source, target] of CONFIG_MOUNTS) {
+    if (roles[role] && !mountsOf(stack, role).some((m) => m.source === source && m.target === target)) {
+      problems.push(
+        `${COMPOSE} service "${roles[role]}": must mount ./${source} at ${target}, where ${IMAGES[role]} reads it`,
+      );
+    }
+  }
+  const command = asDict(services[roles.collector ?? '']).command;
+  const config = /--config[= ](\S+)/.exec(Array.isArray(command) ? command.join(' ') : String(command ?? ''))?.[1];
+  if (config !== undefined && !mountsOf(stack, 'collector').some((m) => m.target === config)) {
+    problems.push(`${COMPOSE} service "${roles.collector}": --config ${config} is not a file mounted into it`);
+  }
+}
+
+/**
+ * The collector's pipelines use defined components only, its OTLP receiver listens beyond localhost, and
+ * its traces pipeline exports to the Jaeger service. Returns the receiver's port by protocol (grpc, http).
+ */
+function collectorProblems(stack: Stack): Record<string, number> {
+  const { roles, problems } = stack;
+  const collector = parseYaml(COLLECTOR_CONFIG, stack.files[COLLECTOR_CONFIG], problems);
+  if (!collector) return {};
+  const pipelines = asDict(asDict(collector.service).pipelines);
+  for (const [pipeline, components] of Object.entries(pipelines)) {
+    for (const kind of ['receivers', 'processors', 'exporters']) {
+      for (const id of listOf(asDict(components)[kind]).map(String)) {
+        if (!(id in asDict(collector[kind]))) {
+          problems.push(
+            `${COLLECTOR_CONFIG}: pipeline ${pipeline} uses ${kind.slice(0, -1)} "${id}", which is not defined`,
+          );
+        }
+      }
+    }
+  }
+  if (!('traces' in pipelines)) problems.push(`${COLLECTOR_CONFIG}: no traces pipeline (service.pipelines.traces)`);
+  const traces = asDict(pipelines.traces);
+  const ports: Record<string, number> = {};
+  const otlpReceivers = listOf(traces.receivers)
+    .map(String)
+    .filter((id) => id.split('/')[0] === 'otlp');
+  for (const id of otlpReceivers) {
+    for (const [protocol, options] of Object.entries(asDict(asDict(asDict(collector.receivers)[id]).protocols))) {
+      const { host, port } = hostAndPort(asDict(options).endpoint);
+      ports[protocol] = port;
+      // The collector's default host is localhost, which other containers cannot reach.
+      if (!['0.0.0.0', '', '[::]', '::'].includes(host)) {
+        problems.push(
+          `${COLLECTOR_CONFIG}: receiver ${id} (${protocol}) listens on ${host}:${port}, out of other containers' reach: use 0.0.0.0:${port}`,
+        );
+      }
+    }
+  }
+  const exporters = listOf(traces.exporters).map(String);
+  const endpointOf = (id: string) => asDict(asDict(collector.exporters)[id]).endpoint;
+  const toJaeger = exporters.some((id) => {
+    const { host, port } = hostAndPort(endpointOf(id));
+    return id.split('/')[0] === 'otlp' && host === roles.jaeger && port === JAEGER_OTLP_GRPC_PORT;
+  });
+  if (!toJaeger) {
+    const actual = exporters.map((id) => `${id}: ${String(endpointOf(id))}`).join(', ') || 'nothing';
+    problems.push(
+      `${COLLECTOR_CONFIG}: the traces pipeline exports to ${actual}, not to the Jaeger service by OTLP/gRPC (an otlp exporter to ${roles.jaeger}:${JAEGER_OTLP_GRPC_PORT})`,
+    );
+  }
+  return ports;
+}
+
+/** The api and the worker send their spans to the collector's receiver, and wait for the collector to start. */
+function otlpEndpointProblems(stack: Stack, receiverPorts: Record<string, number>): void {
+  const collector = stack.roles.collector;
+  for (const name of ['api', 'worker']) {
+    const service = asDict(stack.services[name]);
+    const env = environmentOf(service);
+    const at = `${COMPOSE} service "${name}"`;
+    const variable =
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].find((v) => env[v]) ??
+      'OTEL_EXPORTER_OTLP_ENDPOINT';
+    // The SDK's default protocol is http/protobuf.
+    const setting = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+    const protocol = setting.startsWith('grpc') ? 'grpc' : 'http';
+    const { host, port } = hostAndPort(env[variable]);
+    if (host !== collector || port !== receiverPorts[protocol]) {
+      const expected = `http://${collector}:${receiverPorts[protocol]}`;
+      stack.problems.push(
+        `${at}: ${variable} is ${env[variable] ?? 'unset'}, not the collector's OTLP ${protocol} receiver (${expected})`,
+      );
+    }
+    const dependsOn = Array.isArray(service.depends_on)
+      ? service.depends_on.map(String)
+      : Object.keys(asDict(service.depends_on));
+    if (collector && !dependsOn.includes(collector)) stack.problems.push(`${at}: must depend on "${collector}"`);
+  }
+}
+
+/**
+ * Each job of prometheus.yml scrapes its service's /metrics at the port that the service's environment in
+ * docker-compose.yml sets. Returns the names of the jobs.
+ */
+function prometheusProblems(stack: Stack): Set<string> {
+  const prometheus = parseYaml(PROMETHEUS_CONFIG, stack.files[PROMETHEUS_CONFIG], stack.problems);
+  const scrapeConfigs = listOf(prometheus?.scrape_configs).map(asDict);
+  for (const { job, service, variable, port } of prometheus ? SCRAPE_JOBS : []) {
+    let expected: string;
+    try {
+      expected = `${service}:${port(environmentOf(asDict(stack.services[service])))}`;
+    } catch {
+      continue; // composeProblems reports the environment loadConfig rejects
+    }
+    const scrape = scrapeConfigs.find((config) => config.job_name === job);
+    const targets = listOf(scrape?.static_configs).flatMap((c) => listOf(asDict(c).targets).map(String));
+    const metricsPath = String(scrape?.metrics_path ?? '/metrics');
+    if (!scrape) {
+      stack.problems.push(`${PROMETHEUS_CONFIG}: no job "${job}" (it should scrape ${expected})`);
+    } else if (targets.length !== 1 || targets[0] !== expected || metricsPath !== '/metrics') {
+      stack.problems.push(
+        `${PROMETHEUS_CONFIG} job "${job}": scrapes ${targets.join(', ') || 'nothing'}${metricsPath}, but ${service} serves /metrics on ${expected} (its ${variable} in ${COMPOSE})`,
+      );
+    }
+  }
+  return new Set(scrapeConfigs.map((config) => String(config.job_name)));
+}
+
+/**
+ * Grafana's data sources point at the Compose services; each dashboard provider reads a mounted folder of
+ * dashboards; every panel queries a provisioned data source, series the apps export and jobs Prometheus scrapes.
+ */
+function grafanaProblems(stack: Stack, jobs: Set<string>): void {
+  const { roles, files, problems } = stack;
+  const datasources = new Set<string>();
+  for (const file of filesIn(stack, GRAFANA_DATASOURCES, /\.ya?ml$/)) {
+    for (const datasource of listOf(parseYaml(file, files[file], problems)?.datasources).map(asDict)) {
+      const { uid, type, url, name } = datasource;
+      if (typeof uid === 'string' && uid !== '') datasources.add(uid);
+      else problems.push(`${file}: data source "${String(name)}" has no uid`);
+      const server = DATASOURCE_SERVERS[String(type)];
+      const { host, port } = hostAndPort(url);
+      if (server && (host !== roles[server.role] || port !== server.port)) {
+        problems.push(
+          `${file}: data source "${String(name)}" points at ${String(url)}, not at the ${IMAGES[server.role]} service (http://${roles[server.role]}:${server.port})`,
+        );
+      }
+    }
+  }
+  if (datasources.size === 0) problems.push(`${GRAFANA_DATASOURCES}: no data source provisioned`);
+
+  const dashboards: string[] = [];
+  for (const file of filesIn(stack, GRAFANA_DASHBOARD_PROVIDERS, /\.ya?ml$/)) {
+    for (const { name, options } of listOf(parseYaml(file, files[file], problems)?.providers).map(asDict)) {
+      const folder = String(asDict(options).path);
+      const mount = mountsOf(stack, 'grafana').find((m) => m.target === folder);
+      const found = mount ? filesIn(stack, mount.source, /\.json$/) : [];
+      if (found.length === 0) {
+        problems.push(
+          `${file}: provider "${String(name)}" reads ${folder}, where ${COMPOSE} mounts no folder of dashboards (*.json)`,
+        );
+      }
+      dashboards.push(...found);
+    }
+  }
+  if (dashboards.length === 0) problems.push(`${GRAFANA_DASHBOARD_PROVIDERS}: no dashboard provisioned`);
+
+  for (const file of dashboards) {
+    let dashboard: Dict;
+    try {
+      dashboard = asDict(JSON.parse(files[file] ?? ''));
+    } catch (error) {
+      problems.push(`${file} is not valid JSON: ${String(error)}`);
+      continue;
+    }
+    if (typeof dashboard.uid !== 'string' || typeof dashboard.title !== 'string') {
+      problems.push(`${file}: needs a uid and a title`);
+    }
+    const ids = new Set<unknown>();
+    for (const panel of panelsOf(dashboard)) {
+      const at = `${file} panel "${String(panel.title)}"`;
+      if (ids.has(panel.id)) problems.push(`${at}: id ${String(panel.id)} is not unique`);
+      ids.add(panel.id);
+      const targets = listOf(panel.targets).map(asDict);
+      const exprs = targets.map((target) => target.expr).filter((expr) => typeof expr === 'string');
+      if (panel.type !== 'row' && exprs.length === 0) problems.push(`${at}: no query`);
+      for (const { uid } of [panel.datasource, ...targets.map((target) => target.datasource)].map(asDict)) {
+        // "${DS_PROMETHEUS}" would be a dashboard variable, not a data source.
+        if (typeof uid === 'string' && !uid.startsWith('$') && !datasources.has(uid)) {
+          problems.push(`${at}: data source uid "${uid}", which no provisioned data source has`);
+        }
+      }
+      for (const expr of exprs) {
+        const names = metricNames(expr);
+        if (names.length === 0) problems.push(`${at}: reads no metric: ${expr}`);
+        for (const name of names.filter((n) => !METRICS.has(n))) {
+          problems.push(`${at}: uses ${name}, which no app exports`);
+        }
+        for (const [, job = ''] of expr.matchAll(/\bjob\s*=\s*"([^"]*)"/g)) {
+          if (!jobs.has(job)) problems.push(`${at}: job "${job}", which ${PROMETHEUS_CONFIG} does not scrape`);
+        }
+      }
+    }
+  }
+}
+
+/** The collector, Jaeger, Prometheus and Grafana: their services in docker-compose.yml and their files under deploy/. */
+function observabilityProblems(composeText: string, files: Files): string[] {
+  const services = asDict(parseCompose(composeText, [])?.services); // composeProblems reports its problems
+  const stack: Stack = { services, roles: {} as Stack['roles'], files, problems: [] };
+  for (const [role, image] of Object.entries(IMAGES) as Array<[Role, string]>) {
+    const names = Object.keys(services).filter((name) => String(asDict(services[name]).image).split(':')[0] === image);
+    if (names.length !== 1) {
+      stack.problems.push(`${COMPOSE}: expected one service running ${image}, found ${names.length}`);
+    }
+    stack.roles[role] = names[0];
+  }
+  mountProblems(stack);
+  otlpEndpointProblems(stack, collectorProblems(stack));
+  grafanaProblems(stack, prometheusProblems(stack));
+  return stack.problems;
+}
+
 // --- The real files -------------------------------------------------------------------------------
 
 const facts = readRepoFacts();
 const compose = readRepoFile(COMPOSE);
 const dockerfile = readRepoFile(DOCKERFILE);
 const dockerignore = readRepoFile(DOCKERIGNORE);
+const deployFiles = readTree('deploy');
 
 describe('deployment files', () => {
   it(`${COMPOSE} follows the Compose Specification and wires the services together`, () => {
@@ -289,6 +687,9 @@ describe('deployment files', () => {
   });
   it(`${DOCKERIGNORE} leaves installed, built and generated files out of the build context, and nothing else`, () => {
     expect(dockerignoreProblems(dockerignore)).toEqual([]);
+  });
+  it('the collector, Prometheus and Grafana are configured for the services and the series of the apps', () => {
+    expect(observabilityProblems(compose, deployFiles)).toEqual([]);
   });
 });
 
@@ -303,6 +704,12 @@ function broken(text: string, search: string | RegExp, replacement: string): str
 const composeWith = (from: string | RegExp, to: string) => composeProblems(broken(compose, from, to), facts);
 const dockerfileWith = (from: string | RegExp, to: string) => dockerfileProblems(broken(dockerfile, from, to), facts);
 const dockerignoreWith = (from: string | RegExp, to: string) => dockerignoreProblems(broken(dockerignore, from, to));
+/** The observability checks with one file changed: docker-compose.yml or one under deploy/. */
+const observabilityWith = (file: string, from: string | RegExp, to: string) =>
+  file === COMPOSE
+    ? observabilityProblems(broken(compose, from, to), deployFiles)
+    : observabilityProblems(compose, { ...deployFiles, [file]: broken(deployFiles[file] ?? '', from, to) });
+const DASHBOARD = 'deploy/grafana/dashboards/nest-modulith.json';
 
 describe('the checks bite: each broken copy of a real file is reported', () => {
   const cases: Record<string, [problems: () => string[], expected: RegExp]> = {
@@ -342,6 +749,60 @@ describe('the checks bite: each broken copy of a real file is reported', () => {
     'node_modules let in and prisma/ left out': [
       () => dockerignoreWith(/^node_modules\n\*\*\/node_modules$/m, 'prisma'),
       /lets node_modules\/x\/package.json into the build[\s\S]*leaves out prisma\/catalog\/schema.prisma, which/,
+    ],
+    'an image that is not pinned': [
+      () => composeWith('image: prom/prometheus:v3.7.3', 'image: prom/prometheus'),
+      /service "prometheus": image prom\/prometheus must pin a version tag/,
+    ],
+    'two services publishing the same host port': [
+      () => composeWith("'127.0.0.1:3001:3000'", "'3000:3000'"),
+      /service "grafana": publishes host port 3000, as does service "api"/,
+    ],
+    'a mounted file that does not exist': [
+      () => observabilityWith(COMPOSE, './deploy/prometheus/prometheus.yml:', './deploy/prometheus.yml:'),
+      /bind-mounts .\/deploy\/prometheus.yml, which is not[\s\S]*must mount .\/deploy\/prometheus\/prometheus.yml at/,
+    ],
+    'a worker METRICS_PORT that Prometheus does not scrape': [
+      () => observabilityWith(COMPOSE, "METRICS_PORT: '9464'", "METRICS_PORT: '9465'"),
+      /prometheus.yml job "worker": scrapes worker:9464\/metrics, but worker serves \/metrics on worker:9465 \(its METRICS_PORT/,
+    ],
+    'an api that sends its spans where the collector does not listen': [
+      () => observabilityWith(COMPOSE, 'http://otel-collector:4318', 'http://otel-collector:4317'),
+      /service "api": OTEL_EXPORTER_OTLP_ENDPOINT is http:\/\/otel-collector:4317, not .* \(http:\/\/otel-collector:4318\)/,
+    ],
+    'a collector that listens on localhost': [
+      () => observabilityWith(COLLECTOR_CONFIG, 'endpoint: 0.0.0.0:4318', 'endpoint: localhost:4318'),
+      /config.yaml: receiver otlp \(http\) listens on localhost:4318, out of other containers' reach/,
+    ],
+    'a collector that sends traces elsewhere than Jaeger, or uses an undefined processor': [
+      () =>
+        observabilityWith(
+          COLLECTOR_CONFIG,
+          /endpoint: jaeger:4317\n([\s\S]*)\[memory_limiter, batch\]/,
+          'endpoint: tempo:4317\n$1[memory_limiter, batch, filter]',
+        ),
+      /pipeline traces uses processor "filter", which is not defined[\s\S]*exports to otlp\/jaeger: tempo:4317, not to the Jaeger/,
+    ],
+    'a dashboard on a data source uid that is not provisioned': [
+      () => observabilityWith(`${GRAFANA_DATASOURCES}/datasources.yaml`, 'uid: prometheus', 'uid: prom'),
+      /nest-modulith.json panel "Requests by route": data source uid "prometheus", which no provisioned data source has/,
+    ],
+    'a dashboard provider reading a folder that is not mounted': [
+      () =>
+        observabilityWith(
+          `${GRAFANA_DASHBOARD_PROVIDERS}/dashboards.yaml`,
+          'path: /var/lib/grafana/dashboards',
+          'path: /dashboards',
+        ),
+      /dashboards.yaml: provider "nest-modulith" reads \/dashboards, where docker-compose.yml mounts no folder/,
+    ],
+    'a query on a series no app exports': [
+      () => observabilityWith(DASHBOARD, 'rate(orders_placed_total[1m])', 'rate(orders_placed[1m])'),
+      /nest-modulith.json panel "Orders per minute": uses orders_placed, which no app exports/,
+    ],
+    'a query on a job Prometheus does not scrape': [
+      () => observabilityWith(DASHBOARD, 'job=\\"api\\"', 'job=\\"apis\\"'),
+      /nest-modulith.json panel "Requests by route": job "apis", which deploy\/prometheus\/prometheus.yml does not scrape/,
     ],
   };
   it.each(Object.entries(cases))('%s', (_name, [problems, expected]) => {
