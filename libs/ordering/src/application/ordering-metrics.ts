@@ -6,10 +6,10 @@ import type { OrderOutcome } from '../domain/fulfilment/fulfilment-saga';
 const FULFILMENT_SECONDS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60, 300];
 
 /**
- * Ordering's business metrics, through the OpenTelemetry API (exported as Prometheus series
+ * Ordering's business metrics, through the OpenTelemetry API, exported as the Prometheus series
  * `orders_placed_total`, `orders_confirmed_total`, `orders_cancelled_total{reason}` and
- * `fulfilment_duration_seconds{outcome,reason}`). The instruments are made when Nest builds this
- * provider, after the SDK started: a meter taken before that would stay a no-op.
+ * `fulfilment_duration_{count,sum,bucket}{outcome,reason}` (seconds). The instruments are made
+ * when Nest builds this provider, after the SDK started: a meter taken before would stay a no-op.
  */
 @Injectable()
 export class OrderingMetrics {
