@@ -49,6 +49,16 @@ async function pathOf(http: Http, id: string): Promise<string[]> {
   return history.map((entry) => `${entry.input} -> ${entry.step}`);
 }
 
+/**
+ * The path without re-sends: a timer entry that keeps the step is a command sent again because its
+ * reply was slow (a busy machine), which the saga is built to do; the scenarios below are about the
+ * steps taken.
+ */
+async function stepsOf(http: Http, id: string): Promise<string[]> {
+  const path = await pathOf(http, id);
+  return path.filter((entry, i) => !(entry.startsWith('Timer -> ') && path[i - 1]?.endsWith(entry.slice(5))));
+}
+
 /** The path so far; empty while the saga has not started (its OrderPlaced is on its way). */
 async function historyOf(http: Http, id: string): Promise<string[]> {
   const response = await http.get(`/orders/${id}/fulfilment`);
@@ -99,7 +109,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
       reserved: before.reserved + 2,
     });
     expect(await chargesOf(t, placed.id)).toEqual([expect.objectContaining({ amountMinor: placed.totalMinor })]);
-    expect(await pathOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t.http, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReserved -> AWAITING_PAYMENT',
       'PaymentCaptured -> CONFIRMED',
@@ -118,7 +128,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
     expect(await stockOf(t.http, 'GFT-CARD-50')).toEqual({ available: 0, reserved: 0 });
     expect(await stockOf(t.http, 'TEA-SENCHA-100G')).toEqual(sencha);
     expect(await chargesOf(t, placed.id)).toEqual([]);
-    expect(await pathOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t.http, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReservationRejected -> CANCELLED',
     ]);
@@ -132,7 +142,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_DECLINED' });
     expect(await stockOf(t.http, 'COF-ETHIOPIA-250G')).toEqual(before);
     expect(await chargesOf(t, placed.id)).toEqual([]);
-    expect(await pathOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t.http, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReserved -> AWAITING_PAYMENT',
       'PaymentDeclined -> RELEASING_STOCK',
@@ -342,7 +352,7 @@ describe('Fulfilment saga: a capture that succeeds after the payment deadline is
       return fulfilment!.lateCapture?.refundStatus === 'REFUNDED';
     }, 15_000);
     expect(fulfilment).toMatchObject({ step: 'CANCELLED', lateCapture: { refundStatus: 'REFUNDED' } });
-    expect(await pathOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t.http, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReserved -> AWAITING_PAYMENT',
       'Timer -> RELEASING_STOCK',

@@ -515,5 +515,6 @@ describe('Outbox relay (embedded PGlite)', () => {
       await consumer.stop();
       await connection.close();
     }
-  });
+    // PGlite compiles its WebAssembly and migrates in the test: CPU-bound, slow on a busy machine.
+  }, 90_000);
 });

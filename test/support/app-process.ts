@@ -15,6 +15,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// A test that starts an app as a process waits for it to compile on the fly, boot and migrate:
+// seconds alone, several times that on a machine busy with other suites. Every file importing this
+// one gets the longer limit, for its tests and hooks.
+jest.setTimeout(90_000);
+
 /** Children still running; a failed test must not leave one behind (it would hold the port and the database). */
 const running = new Set<ChildProcess>();
 afterAll(() => {
