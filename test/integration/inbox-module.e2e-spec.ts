@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -23,9 +24,12 @@ import { waitFor } from '../support/wait-for';
 
 const Shipped = defineEvent('ordering.parcel-shipped.v1', z.object({ parcel: z.string(), failFirst: z.boolean() }));
 
-/** A consuming module as a bounded context would write one: its own client, transactions and handler. */
+/**
+ * A consuming module as a bounded context would write one: its own migrations, client (as its role,
+ * nest_modulith_shipping), transactions and handler.
+ */
 @Module({
-  providers: [providePrismaClient(PrismaClient, (options) => new PrismaClient(options))],
+  providers: [providePrismaClient(PrismaClient, (options) => new PrismaClient(options), { schema: 'shipping' })],
   exports: [PrismaClient],
 })
 class ShippingPrismaModule {}
@@ -97,7 +101,8 @@ async function openTransactions(): Promise<number> {
   const [row] = await queryDatabase<{ n: number }>(
     databaseUrl,
     `SELECT count(*)::int AS n FROM pg_stat_activity
-     WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'nest-modulith'
+     WHERE datname = current_database() AND pid <> pg_backend_pid()
+       AND (application_name = 'nest-modulith' OR application_name LIKE 'nest-modulith:%')
        AND backend_type = 'client backend' AND xact_start IS NOT NULL`,
   );
   return row!.n;
@@ -119,18 +124,36 @@ class ShippingModule {}
 describe('InboxModule: a module’s handlers consume through the inbox, in the module’s transaction', () => {
   let database: TestDatabase;
   let app: INestApplicationContext;
+  let migrations: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const readme = readFileSync(path.resolve('libs/platform/inbox/README.md'), 'utf8');
-    const inboxSql = /```sql\n([\s\S]*?)```/.exec(readme)![1]!.replaceAll('<schema>', 'shipping');
-    await queryDatabase(
-      database.url,
-      `CREATE SCHEMA shipping; ${inboxSql}; CREATE TABLE shipping.labels (parcel text NOT NULL);
+    // The module's migrations, as prisma/shipping/migrations would hold them: its tables with the
+    // inbox's, then its role (both blocks copied from the READMEs, as a module's migrations are).
+    const sqlOf = (readme: string, after = '') => {
+      const text = readFileSync(path.resolve(readme), 'utf8');
+      return /```sql\n([\s\S]*?)```/.exec(text.slice(text.indexOf(after)))![1]!.replaceAll('<schema>', 'shipping');
+    };
+    migrations = mkdtempSync(path.join(tmpdir(), 'nest-modulith-shipping-'));
+    const migration = (name: string, sql: string) => {
+      mkdirSync(path.join(migrations, 'shipping/migrations', name), { recursive: true });
+      writeFileSync(path.join(migrations, 'shipping/migrations', name, 'migration.sql'), sql);
+    };
+    migration(
+      '001_create_labels',
+      `CREATE SCHEMA IF NOT EXISTS shipping;
+       ${sqlOf('libs/platform/inbox/README.md')};
+       CREATE TABLE shipping.labels (parcel text NOT NULL);
        CREATE TABLE shipping.notifications (parcel text PRIMARY KEY);`,
     );
+    migration('002_create_module_role', sqlOf('prisma/README.md', '## Data ownership'));
     databaseUrl = database.url;
-    const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'error', SEED_SAMPLE_DATA: 'false' });
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      MIGRATIONS_DIR: migrations,
+      LOG_LEVEL: 'error',
+      SEED_SAMPLE_DATA: 'false',
+    });
     @Module({ imports: [PlatformModule.forRoot(config, 'api'), ShippingModule] })
     class Root {}
     app = await NestFactory.createApplicationContext(Root, { logger: false });
@@ -139,6 +162,7 @@ describe('InboxModule: a module’s handlers consume through the inbox, in the m
   afterAll(async () => {
     await app.close();
     await database.drop();
+    rmSync(migrations, { recursive: true, force: true });
   });
 
   const labels = (parcel: string) =>

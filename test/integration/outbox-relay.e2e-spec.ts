@@ -107,8 +107,8 @@ class CountingConnection extends DatabaseConnection {
     super();
     this.kind = inner.kind;
   }
-  prismaAdapter() {
-    return this.inner.prismaAdapter();
+  prismaAdapter(schema: string) {
+    return this.inner.prismaAdapter(schema);
   }
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
     return this.inner.withSession((session) => work(this.counted(session)));

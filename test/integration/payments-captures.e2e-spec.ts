@@ -210,7 +210,10 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
 
   it('charges once and records one event when commands for one order run concurrently', async () => {
     const orderId = randomUUID();
-    p.gateway.setFaults({ latencyMs: 100 }); // every command reaches the provider before any records
+    // Every command reaches the provider before any records: the provider answers 400 ms late (the
+    // client's timeout is 1 s), so that the four commands' first units of work (serialised on the
+    // capture's row, each perhaps opening a connection of payments' pool) all run before it answers.
+    p.gateway.setFaults({ latencyMs: 400 });
     const outcomes = await Promise.all(Array.from({ length: 4 }, () => p.capture(orderId)));
 
     const [charge, ...more] = p.charges(orderId);
@@ -305,7 +308,10 @@ describe('Payments refunds (PostgreSQL, the simulator over HTTP)', () => {
   it('refunds once and records one event when refund commands for one order run concurrently', async () => {
     const orderId = randomUUID();
     await p.capture(orderId);
-    p.gateway.setFaults({ latencyMs: 100 }); // every command reaches the provider before any records
+    // Every command reaches the provider before any records: the provider answers 400 ms late (the
+    // client's timeout is 1 s), so that the four commands' first units of work (serialised on the
+    // capture's row, each perhaps opening a connection of payments' pool) all run before it answers.
+    p.gateway.setFaults({ latencyMs: 400 });
     const outcomes = await Promise.all(Array.from({ length: 4 }, () => p.refund(orderId)));
 
     const [refund, ...more] = p.refunds(orderId);

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 /**
  * Migrations are hand-written SQL (docs/adr/0003): this suite is what catches a schema.prisma and
  * its migrations drifting apart. Every scalar field of every model is written and read back through
- * the module's generated client on a freshly migrated database. The field lists come from the
+ * the module's generated client, as the module's role, on a freshly migrated database. The field lists come from the
  * generated clients, so a field added to a schema fails here until this test and a migration cover it.
  */
 describe('Each module’s Prisma schema matches its migrations', () => {
@@ -29,7 +29,7 @@ describe('Each module’s Prisma schema matches its migrations', () => {
   const at = new Date('2026-11-22T10:00:00.123Z');
 
   it('catalog: Product', async () => {
-    const prisma = new Catalog.PrismaClient({ adapter: connection.prismaAdapter() });
+    const prisma = new Catalog.PrismaClient({ adapter: connection.prismaAdapter('catalog') });
     const product = {
       sku: 'SCHEMA-CHECK',
       name: 'Schema check',
@@ -46,7 +46,7 @@ describe('Each module’s Prisma schema matches its migrations', () => {
   });
 
   it('ordering: Order, OrderLine, IdempotencyKey, FulfilmentSaga', async () => {
-    const prisma = new Ordering.PrismaClient({ adapter: connection.prismaAdapter() });
+    const prisma = new Ordering.PrismaClient({ adapter: connection.prismaAdapter('ordering') });
     const id = '01a20101-1ff1-7459-8023-368506bbe576';
     const order = {
       id,
@@ -92,7 +92,7 @@ describe('Each module’s Prisma schema matches its migrations', () => {
   });
 
   it('inventory: Stock, Reservation, ReservationLine', async () => {
-    const prisma = new Inventory.PrismaClient({ adapter: connection.prismaAdapter() });
+    const prisma = new Inventory.PrismaClient({ adapter: connection.prismaAdapter('inventory') });
     const orderId = '01a20101-1ff1-7459-8023-368506bbe577';
     const stock = { sku: 'SCHEMA-CHECK', available: 2_147_483_647, reserved: 7, updatedAt: at };
     const reservation = {
@@ -118,7 +118,7 @@ describe('Each module’s Prisma schema matches its migrations', () => {
   });
 
   it('payments: Capture', async () => {
-    const prisma = new Payments.PrismaClient({ adapter: connection.prismaAdapter() });
+    const prisma = new Payments.PrismaClient({ adapter: connection.prismaAdapter('payments') });
     const declined = {
       orderId: '01a20101-1ff1-7459-8023-368506bbe577',
       idempotencyKey: 'order-01a20101-1ff1-7459-8023-368506bbe577-capture',

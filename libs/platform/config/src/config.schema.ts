@@ -20,6 +20,7 @@ export const environmentSchema = z.object({
   METRICS_PORT: integer(1, 65535).default(9464),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgresql:// connection URL' }).optional(),
+  /** Connections at work at once, all the process's pools together: the platform's and one per module (ADR 0012). */
   DATABASE_POOL_SIZE: integer(1, 200).default(10),
   DATABASE_MIGRATE_ON_START: booleanFlag.default(true),
   PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),

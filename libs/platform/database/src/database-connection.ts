@@ -37,13 +37,21 @@ export function sqlLiteral(value: string): string {
 }
 
 /**
- * The process's one database connection (a pool on PostgreSQL, the single PGlite instance when
- * embedded). Modules never see it directly: they get a Prisma client built on its driver adapter,
- * so that the pool is shared and every module's client works the same way in both modes.
+ * The process's database (pools on PostgreSQL, the single PGlite instance when embedded). Modules
+ * never see it directly: they get a Prisma client built on the driver adapter of their schema, so
+ * that every module's client works the same way in both modes. Its own sessions (`withSession`,
+ * `withTransaction`, `listen`) are the platform's: migrations, outbox relays, inbox statements,
+ * health, run as the connecting user.
  */
 export abstract class DatabaseConnection {
   abstract readonly kind: 'postgres' | 'embedded';
-  abstract prismaAdapter(): PrismaPg | PrismaPGlite;
+  /**
+   * The driver adapter for the Prisma client of the module that owns `schema`. On PostgreSQL its
+   * connections run as the module's role (`moduleRole(schema)`), which may use that schema and no
+   * other (docs/adr/0012-one-database-role-per-module.md); embedded, every module shares PGlite's
+   * one connection, as the connecting user.
+   */
+  abstract prismaAdapter(schema: string): PrismaPg | PrismaPGlite;
   /** Runs `work` on one session held for its duration (needed for session-level advisory locks). */
   abstract withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   /**

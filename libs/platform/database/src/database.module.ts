@@ -53,7 +53,7 @@ const TRANSACTION_MAX_WAIT_MS = 10_000;
 /** How long an interactive transaction may stay open before Prisma rolls it back. */
 const TRANSACTION_TIMEOUT_MS = 30_000;
 
-/** What every module's Prisma client is built with: the shared connection and the same limits. */
+/** What every module's Prisma client is built with: its schema's adapter and the same limits as the others. */
 export interface PrismaClientOptions {
   adapter: ReturnType<DatabaseConnection['prismaAdapter']>;
   /**
@@ -64,19 +64,24 @@ export interface PrismaClientOptions {
 }
 
 /**
- * A module's Prisma client, generated from its own schema file, built on the shared connection:
- * `providePrismaClient(PrismaClient, (options) => new PrismaClient(options))`. `token` is the class
- * modules inject (usually the generated PrismaClient itself).
+ * A module's Prisma client, generated from its own schema file, built on the adapter of the schema
+ * it owns: `providePrismaClient(PrismaClient, (options) => new PrismaClient(options), { schema:
+ * 'ordering' })`. On PostgreSQL the client's connections run as the module's role
+ * (`nest_modulith_ordering`), which its migrations create with privileges on that schema only: SQL
+ * of the module naming another module's table fails with `permission denied`
+ * (docs/adr/0012-one-database-role-per-module.md). `token` is the class modules inject (usually the
+ * generated PrismaClient itself).
  */
 export function providePrismaClient<Client>(
   token: abstract new (...args: never[]) => Client,
   create: (options: PrismaClientOptions) => Client,
+  owner: { schema: string },
 ): Provider {
   return {
     provide: token,
     useFactory: (connection: DatabaseConnection) =>
       create({
-        adapter: connection.prismaAdapter(),
+        adapter: connection.prismaAdapter(owner.schema),
         transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
       }),
     inject: [DatabaseConnection],

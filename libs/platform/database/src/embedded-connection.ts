@@ -27,7 +27,12 @@ export class EmbeddedConnection extends DatabaseConnection {
     return new EmbeddedConnection(await PGlite.create(dataDir === IN_MEMORY ? IN_MEMORY : path.resolve(dataDir)));
   }
 
-  prismaAdapter(): PrismaPGlite {
+  /**
+   * PGlite's one adapter, whatever the schema: the modules' roles exist here too (the same
+   * migrations create them) but are not taken, so ownership is enforced on PostgreSQL only
+   * (docs/adr/0012-one-database-role-per-module.md).
+   */
+  prismaAdapter(_schema: string): PrismaPGlite {
     return this.adapter;
   }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DatabaseConnection, SqlSession } from './database-connection';
+import { SCHEMA_NAME } from './module-role';
 
 export interface MigrationLog {
   log(message: string): void;
@@ -21,7 +22,6 @@ interface AppliedMigration {
   rolled_back_at: Date | null;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const MIGRATIONS_LOCK = 'SELECT pg_advisory_lock(hashtext($1))';
 const MIGRATIONS_UNLOCK = 'SELECT pg_advisory_unlock(hashtext($1))';
 const LOCK_NAME = 'nest-modulith:migrations';

@@ -2,9 +2,12 @@ import { Module } from '@nestjs/common';
 import { providePrismaClient } from '@platform/database';
 import { PrismaClient } from './generated/client';
 
-/** Ordering's Prisma client, in a module of its own so that its transaction plugin can import it. */
+/**
+ * Ordering's Prisma client, in a module of its own so that its transaction plugin can import it. On
+ * PostgreSQL it runs as the role nest_modulith_ordering, which may use the `ordering` schema and no other.
+ */
 @Module({
-  providers: [providePrismaClient(PrismaClient, (options) => new PrismaClient(options))],
+  providers: [providePrismaClient(PrismaClient, (options) => new PrismaClient(options), { schema: 'ordering' })],
   exports: [PrismaClient],
 })
 export class OrderingPrismaModule {}
