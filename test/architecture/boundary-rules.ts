@@ -31,13 +31,13 @@ const DOMAIN_ALLOWED_PLATFORM_LIBS = ['ddd'];
 const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'generated', 'fixtures']);
 const SOURCE_ROOTS = ['apps', 'libs'];
 
-type Owner =
+export type Owner =
   | { kind: 'module'; name: string }
   | { kind: 'platform'; name: string }
   | { kind: 'app'; name: string }
   | { kind: 'other' };
 
-interface Import {
+export interface Import {
   file: string;
   line: number;
   specifier: string;
@@ -48,13 +48,23 @@ interface Import {
 
 export function checkBoundaries(root: string): Violation[] {
   const aliases = readAliases(root);
-  const imports = listSourceFiles(root).flatMap((file) => readImports(root, file, aliases));
+  const imports = listImports(root);
   const aliasOf = indexAliases(root, aliases);
   const violations = [...imports.flatMap((i) => checkImport(i, aliasOf)), ...findModuleCycles(imports)];
   return violations.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));
 }
 
-function ownerOf(file: string): Owner {
+/**
+ * Every import of the .ts files under apps/ and libs/, resolved to the file it lands on. The rules
+ * below judge them; `npm run docs` (scripts/docs) draws the module graph of docs/modules.md from them.
+ */
+export function listImports(root: string): Import[] {
+  const aliases = readAliases(root);
+  return listSourceFiles(root).flatMap((file) => readImports(root, file, aliases));
+}
+
+/** Which app, bounded context or platform lib a repository-relative file belongs to. */
+export function ownerOf(file: string): Owner {
   const [top, first, second] = file.split('/');
   if (top === 'libs' && first === 'platform' && second) return { kind: 'platform', name: second };
   if (top === 'libs' && first) return { kind: 'module', name: first };
