@@ -34,15 +34,6 @@ function cacheEnv(redisUrl: string, namespace: string): Record<string, string> {
 const productStats = (t: TestApp) => t.app.get(Caches).stats().regions['catalog.products']!;
 const orderStats = (t: TestApp) => t.app.get(Caches).stats().regions['ordering.orders']!;
 
-async function setGatewayFaults(t: TestApp, faults: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${t.paymentGatewayUrl}/admin/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  expect(response.status).toBe(200);
-}
-
 async function waitForBody(
   t: TestApp,
   path: string,
@@ -110,7 +101,7 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
 
   it('GET /orders/:id: a PENDING view cached by B is replaced once the saga confirms or cancels the order', async () => {
     // Payment hangs on both instances' gateways, so the orders wait in AWAITING_PAYMENT while B caches them.
-    await Promise.all([a, b].map((t) => setGatewayFaults(t, { hang: true })));
+    await Promise.all([a, b].map((t) => t.setGatewayFaults({ hang: true })));
     let placed: { id: string }[];
     try {
       placed = [];
@@ -131,7 +122,7 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
       }
       expect(orderStats(b).l1.hits - hitsBefore).toBe(2); // each second read came from B's L1
     } finally {
-      await Promise.all([a, b].map((t) => setGatewayFaults(t, {})));
+      await Promise.all([a, b].map((t) => t.setGatewayFaults({})));
     }
 
     const [confirmed, declined] = placed;

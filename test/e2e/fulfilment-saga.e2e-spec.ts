@@ -65,15 +65,6 @@ async function historyOf(http: Http, id: string): Promise<string[]> {
   return response.status === 404 ? [] : pathOf(http, id);
 }
 
-async function setFaults(t: TestApp, faults: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${t.paymentGatewayUrl}/admin/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  expect(response.status).toBe(200);
-}
-
 async function chargesOf(t: TestApp, orderId: string): Promise<{ reference: string; amountMinor: number }[]> {
   const { charges } = (await (await fetch(`${t.paymentGatewayUrl}/admin/charges`)).json()) as {
     charges: { reference: string; amountMinor: number }[];
@@ -95,7 +86,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
     });
   });
   afterAll(() => t.close());
-  afterEach(() => setFaults(t, {}));
+  afterEach(() => t.setGatewayFaults({}));
 
   it('happy path: stock reserved, payment captured, order CONFIRMED', async () => {
     const before = await stockOf(t.http, 'TEA-SENCHA-100G');
@@ -178,7 +169,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
   });
 
   it('gateway down past the payment deadline: stock released, CANCELLED with PAYMENT_TIMEOUT', async () => {
-    await setFaults(t, { outage: true });
+    await t.setGatewayFaults({ outage: true });
     const before = await stockOf(t.http, 'TEA-SENCHA-100G');
     const placed = await placeOrder(t.http, 'dave', [{ sku: 'TEA-SENCHA-100G', quantity: 4 }]);
 
@@ -219,13 +210,13 @@ describe('Fulfilment saga under load: 500 concurrent orders, scarce stock, a fla
     await sql.end();
     await t.close();
   });
-  afterEach(() => setFaults(t, {}));
+  afterEach(() => t.setGatewayFaults({}));
 
   it('a gateway failing for a while: the saga asks again, and the order is CONFIRMED, charged once', async () => {
-    await setFaults(t, { errorRate: 1 });
+    await t.setGatewayFaults({ errorRate: 1 });
     const placed = await placeOrder(t.http, 'erin', [{ sku: 'TEA-SENCHA-100G', quantity: 1 }]);
     await waitFor(async () => (await historyOf(t.http, placed.id)).includes('PaymentFailed -> AWAITING_PAYMENT'));
-    await setFaults(t, {});
+    await t.setGatewayFaults({});
 
     const order = await finalOrder(t.http, placed.id, 30_000);
     expect(order.status).toBe('CONFIRMED');
@@ -238,7 +229,7 @@ describe('Fulfilment saga under load: 500 concurrent orders, scarce stock, a fla
     for (const sku of skus) {
       initial.set(sku, await stockOf(t.http, sku));
     }
-    await setFaults(t, { errorRate: 0.3 });
+    await t.setGatewayFaults({ errorRate: 0.3 });
 
     // A fixed pseudo-random sequence: the same orders every run.
     let seed = 42;
@@ -258,7 +249,7 @@ describe('Fulfilment saga under load: 500 concurrent orders, scarce stock, a fla
       const { rows } = await sql.query(`SELECT count(*)::int AS pending FROM ordering.orders WHERE status = 'PENDING'`);
       return rows[0].pending === 0;
     }, 120_000);
-    await setFaults(t, {});
+    await t.setGatewayFaults({});
 
     const { rows: finals } = await sql.query<{ id: string; status: string; reason: string | null; total: string }>(
       `SELECT id::text, status, cancellation_reason AS reason, total_minor AS total FROM ordering.orders WHERE id = ANY($1::uuid[])`,
@@ -339,7 +330,7 @@ describe('Fulfilment saga: a capture that succeeds after the payment deadline is
 
   it('the order is CANCELLED (PAYMENT_TIMEOUT), its stock released, and the late charge refunded once', async () => {
     const before = await stockOf(t.http, 'COF-KENYA-250G');
-    await setFaults(t, { latencyMs: 1_500 });
+    await t.setGatewayFaults({ latencyMs: 1_500 });
     const placed = await placeOrder(t.http, 'frank', [{ sku: 'COF-KENYA-250G', quantity: 2 }]);
 
     const order = await finalOrder(t.http, placed.id);

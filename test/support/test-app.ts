@@ -11,6 +11,8 @@ export interface TestApp {
   database: TestDatabase;
   /** The payment gateway the app uses (the simulator, started for it): its /admin routes set faults. */
   paymentGatewayUrl: string;
+  /** Replaces the simulator's faults (`{}` clears them): `{ latencyMs?, errorRate?, hang?, outage? }`. */
+  setGatewayFaults(faults: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,16 @@ export async function startTestApp(
     http: request(app.getHttpServer()),
     database,
     paymentGatewayUrl: withGateway.paymentGateway.url!,
+    setGatewayFaults: async (faults) => {
+      const response = await fetch(`${withGateway.paymentGateway.url}/admin/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+      });
+      if (response.status !== 200) {
+        throw new Error(`PUT /admin/faults answered ${response.status}: ${await response.text()}`);
+      }
+    },
     close: async () => {
       await app.close();
       await stopPaymentGateway();
