@@ -4,10 +4,18 @@
 //
 // By default it starts the api itself, in this process: the embedded mode on an in-memory PGlite
 // database (nothing is kept), the in-process broker and the payment gateway simulator, on a free
-// loopback port, logging warnings only. DATABASE_URL, KAFKA_BROKERS and PAYMENT_GATEWAY_URL are
-// ignored there; the other variables of .env.example apply.
+// loopback port, logging errors only (LOG_LEVEL=warn shows warnings too, such as the development
+// issuer's, which is harmless here: the api is the demo's own, on loopback). DATABASE_URL,
+// KAFKA_BROKERS, PAYMENT_GATEWAY_URL and the issuer's AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL and
+// AUTH_DEV_ISSUER are ignored there; the other variables of .env.example apply.
+//
+// Each customer places and reads its orders with a token of its own, and the saga's path is read
+// with an operator's (demo-operator, with the admin role), all from the api's development issuer
+// (POST /dev/token, as `npm run token` does). So a running system must run that issuer too
+// (embedded mode, or AUTH_DEV_ISSUER=true): against one that trusts an OpenID provider, it stops.
 //
 //   DEMO_API_URL=http://localhost:3000 npm run demo    against a running system instead
+//   AUTH_ADMIN_ROLE=<role>                             the admin role of that system (default admin)
 //   DEMO_TIMEOUT_MS=60000                              how long to wait for the orders (default 45000)
 //
 // Exits 0 when every order reached a final status (CONFIRMED or CANCELLED), 1 otherwise.
@@ -17,6 +25,7 @@ import { ConfigurationError, loadConfig } from '@platform/config';
 import { IN_MEMORY } from '@platform/database';
 import { createApiApp } from '../apps/api/src/api-app';
 import { withPaymentGateway } from '../apps/payment-gateway/src/embedded';
+import { developmentToken, NoDevelopmentIssuer, TokenError } from './token';
 
 interface OrderLine {
   sku: string;
@@ -81,12 +90,20 @@ interface Stock {
 interface Running {
   url: string;
   description: string;
+  /** The role that makes a token an operator's (AUTH_ADMIN_ROLE). */
+  adminRole: string;
   close: () => Promise<void>;
 }
 
+/** The subject of the token that reads the sagas' paths (an operator route). */
+const OPERATOR = 'demo-operator';
+
 /** One order of a scenario, with what became of it. */
 interface Tracked {
+  /** The token's subject, which the api makes the order's customer. */
   customerId: string;
+  /** The customer's bearer token, set before the order is placed. */
+  token?: string;
   items: OrderLine[];
   placed?: OrderBody;
   /** Why the order could not be placed (the api's answer). */
@@ -126,8 +143,9 @@ function timeoutFromEnvironment(): number {
 
 /** The api, started in this process: embedded database in memory, simulator in-process. */
 async function startEmbedded(): Promise<Running> {
-  const environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' };
-  for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'PAYMENT_GATEWAY_URL']) {
+  const environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'error' };
+  const ignored = ['DATABASE_URL', 'KAFKA_BROKERS', 'PAYMENT_GATEWAY_URL'];
+  for (const name of [...ignored, 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_DEV_ISSUER']) {
     delete environment[name];
   }
   const config = loadConfig({
@@ -137,6 +155,10 @@ async function startEmbedded(): Promise<Running> {
     SEED_SAMPLE_DATA: 'true',
     HOST: '127.0.0.1',
   });
+  if (config.auth.kind !== 'development') {
+    throw new DemoError('the embedded api has no development issuer to get tokens from (is NODE_ENV=production?)');
+  }
+  const { adminRole } = config.auth;
   const gateway = await withPaymentGateway(config);
   try {
     const app = await createApiApp(gateway.config);
@@ -145,6 +167,7 @@ async function startEmbedded(): Promise<Running> {
     return {
       url: `http://127.0.0.1:${port}`,
       description: 'embedded api (in-memory PGlite, in-process broker, payment gateway simulated in-process)',
+      adminRole,
       close: async () => {
         await app.close();
         await gateway.stop();
@@ -168,20 +191,33 @@ async function useRunning(url: string): Promise<Running> {
   if (live.status !== 200) {
     throw new DemoError(`${base}/health/live answered ${live.status}: ${hint}`);
   }
-  return { url: base, description: 'running system', close: async () => undefined };
+  return {
+    url: base,
+    description: 'running system',
+    adminRole: process.env.AUTH_ADMIN_ROLE || 'admin',
+    close: async () => undefined,
+  };
 }
 
 async function request(
   base: string,
   method: 'GET' | 'POST',
   path: string,
-  body?: unknown,
+  options: { body?: unknown; token?: string } = {},
 ): Promise<{ status: number; body: unknown }> {
+  const { body, token } = options;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  if (token !== undefined) {
+    headers.authorization = `Bearer ${token}`;
+  }
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -215,10 +251,32 @@ async function stocksOf(base: string, skus: string[]): Promise<Map<string, Stock
   return new Map(await Promise.all(skus.map(async (sku) => [sku, await stockOf(base, sku)] as const)));
 }
 
+/** One token per customer, and the operator's, from the api's development issuer. */
+async function tokensFor(api: Running, orders: Tracked[]): Promise<string> {
+  const customers = [...new Set(orders.map((order) => order.customerId))];
+  const [operator, ...tokens] = await Promise.all([
+    developmentToken(api.url, OPERATOR, [api.adminRole]),
+    ...customers.map((customer) => developmentToken(api.url, customer)),
+  ]).catch((error: unknown) => {
+    throw error instanceof NoDevelopmentIssuer
+      ? new DemoError(
+          `${error.message}: the demo gets its tokens from it, so run it against an api in embedded mode or ` +
+            'with AUTH_DEV_ISSUER=true (without DEMO_API_URL it starts one of its own)',
+        )
+      : error;
+  });
+  const byCustomer = new Map(customers.map((customer, index) => [customer, tokens[index]!]));
+  for (const order of orders) {
+    order.token = byCustomer.get(order.customerId);
+  }
+  return operator!;
+}
+
+/** Places the order as its customer: the api takes the customer from the token, the body has the items only. */
 async function place(base: string, order: Tracked): Promise<void> {
   const { status, body } = await request(base, 'POST', '/orders', {
-    customerId: order.customerId,
-    items: order.items,
+    body: { items: order.items },
+    token: order.token,
   });
   if (status === 201) {
     order.placed = body as OrderBody;
@@ -234,7 +292,7 @@ async function waitUntilFinal(base: string, orders: Tracked[], deadline: number)
   for (;;) {
     await Promise.all(
       open().map(async (order) => {
-        const { status, body } = await request(base, 'GET', `/orders/${order.placed!.id}`);
+        const { status, body } = await request(base, 'GET', `/orders/${order.placed!.id}`, { token: order.token });
         if (status !== 200) {
           throw new DemoError(`GET /orders/${order.placed!.id} answered ${status}: ${JSON.stringify(body)}`);
         }
@@ -250,8 +308,9 @@ async function waitUntilFinal(base: string, orders: Tracked[], deadline: number)
   }
 }
 
-async function historyOf(base: string, orderId: string): Promise<HistoryEntry[]> {
-  const { status, body } = await request(base, 'GET', `/orders/${orderId}/fulfilment`);
+/** The saga's path: an operator route, read with the operator's token. */
+async function historyOf(base: string, orderId: string, operatorToken: string): Promise<HistoryEntry[]> {
+  const { status, body } = await request(base, 'GET', `/orders/${orderId}/fulfilment`, { token: operatorToken });
   if (status === 404) {
     return []; // the saga has not started yet
   }
@@ -360,6 +419,7 @@ async function run(api: Running, timeoutMs: number): Promise<number> {
   const orders = scenarios.flatMap((scenario) => scenario.orders);
   const skus = [...new Set(orders.flatMap((order) => order.items.map((item) => item.sku)))];
 
+  const operatorToken = await tokensFor(api, orders);
   const before = await stocksOf(api.url, skus);
   console.log(`Placing ${orders.length} orders at once and following their fulfilment sagas...`);
   const started = Date.now();
@@ -367,13 +427,13 @@ async function run(api: Running, timeoutMs: number): Promise<number> {
   await waitUntilFinal(api.url, orders, started + timeoutMs);
   for (const order of orders) {
     if (order.placed) {
-      order.history = await historyOf(api.url, order.placed.id);
+      order.history = await historyOf(api.url, order.placed.id, operatorToken);
       if (!order.final) {
         // A last look, after the history: an order final by now shows its whole path; one still
         // PENDING shows the path it had taken (the saga's step and the order's status change together).
         await waitUntilFinal(api.url, [order], 0);
         if (order.final) {
-          order.history = await historyOf(api.url, order.placed.id);
+          order.history = await historyOf(api.url, order.placed.id, operatorToken);
         }
       }
     }
@@ -454,7 +514,9 @@ main().then(
       return; // requests fail while the api closes; the signal's handler ends the process
     }
     console.error(
-      error instanceof DemoError || error instanceof ConfigurationError ? `error: ${error.message}` : error,
+      error instanceof DemoError || error instanceof TokenError || error instanceof ConfigurationError
+        ? `error: ${error.message}`
+        : error,
     );
     process.exit(1);
   },

@@ -7,6 +7,7 @@ import { applyMigrations, PostgresConnection } from '@platform/database';
 import { type GenerateOptions, GenerationRefused, planModule } from '../../scripts/generate-module/module-generator';
 import { moduleNames } from '../../scripts/generate-module/names';
 import { freePort } from '../support/app-process';
+import { testIssuer } from '../support/test-issuer';
 import { ADMIN_DATABASE_URL, createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 import { checkBoundaries, listImports } from './boundary-rules';
 
@@ -95,6 +96,7 @@ function valueOf<T>(outcome: Outcome<T> | undefined): T {
 }
 
 interface ApiChecks {
+  anonymous: { status: number };
   missing: { status: number; type: string };
   tooLong: { status: number };
   found: { status: number; body: unknown };
@@ -251,6 +253,7 @@ describe('npm run generate:module', () => {
     if (!outcomes.migrations?.ok || !outcomes.clients?.ok) return {};
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    const issuer = await testIssuer();
     let output = '';
     api = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
       cwd: copy,
@@ -261,6 +264,7 @@ describe('npm run generate:module', () => {
         HOST: '127.0.0.1',
         PORT: String(port),
         LOG_LEVEL: 'warn',
+        ...issuer.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -268,14 +272,20 @@ describe('npm run generate:module', () => {
     api.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const stopped = new Promise<void>((resolve) => api!.once('exit', () => resolve()));
 
-    const get = (route: string) => fetch(`${url}${route}`);
+    const token = issuer.tokenFor('generated-module-reader');
+    const get = (route: string) => fetch(`${url}${route}`, { headers: { authorization: `Bearer ${token}` } });
     const before = await settle(
       (async () => {
         await waitUntilLive(url, stopped, () => output);
+        const anonymous = await fetch(`${url}/shipping/shipments/shipment-1`);
         const missing = await get('/shipping/shipments/shipment-1');
         const missingType = ((await missing.json()) as { type: string }).type;
         const tooLong = await get(`/shipping/shipments/${'x'.repeat(65)}`);
-        return { missing: { status: missing.status, type: missingType }, tooLong: { status: tooLong.status } };
+        return {
+          anonymous: { status: anonymous.status },
+          missing: { status: missing.status, type: missingType },
+          tooLong: { status: tooLong.status },
+        };
       })(),
     );
     const databaseOutcome = await settle(databaseChecks()); // adds shipment-1
@@ -586,9 +596,10 @@ describe('npm run generate:module', () => {
       expect(checks.blankName).toContain('shipments_name_not_blank');
     });
 
-    it('are served by the api: the sample route answers 404, 400, then the stored shipment', () => {
+    it('are served by the api: the sample route, closed to anonymous callers, answers 404, 400, then the stored shipment', () => {
       const checks = valueOf(outcomes.api);
       expect(checks).toEqual({
+        anonymous: { status: 401 },
         missing: { status: 404, type: '/problems/not-found' },
         tooLong: { status: 400 },
         found: { status: 200, body: { id: 'shipment-1', name: 'First' } },

@@ -34,9 +34,10 @@ describe('Broker outage (PostgreSQL, in-process broker)', () => {
     const placed: string[] = [];
     try {
       for (let i = 0; i < 20; i += 1) {
-        const response = await t.http
+        const response = await t
+          .as(`outage-${i}`)
           .post('/orders')
-          .send({ customerId: `outage-${i}`, items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
+          .send({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
           .expect(201);
         placed.push(response.body.id);
       }

@@ -34,13 +34,17 @@ function cacheEnv(redisUrl: string, namespace: string): Record<string, string> {
 const productStats = (t: TestApp) => t.app.get(Caches).stats().regions['catalog.products']!;
 const orderStats = (t: TestApp) => t.app.get(Caches).stats().regions['ordering.orders']!;
 
+/** An operator: reads any order and changes products. */
+const admin = (t: TestApp) => t.as('ops', { admin: true });
+
 async function waitForBody(
   t: TestApp,
+  customerId: string,
   path: string,
   done: (body: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
   let body: Record<string, unknown> = {};
-  await waitFor(async () => done((body = (await t.http.get(path).expect(200)).body)));
+  await waitFor(async () => done((body = (await t.as(customerId).get(path).expect(200)).body)));
   return body;
 }
 
@@ -68,7 +72,7 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
     expect(productStats(b).l1.hits).toBeGreaterThan(0);
 
     const changedAt = Date.now();
-    await a.http.patch('/catalog/products/TEA-GENMAICHA-100G').send({ priceMinor: 1234 }).expect(200);
+    await admin(a).patch('/catalog/products/TEA-GENMAICHA-100G').send({ priceMinor: 1234 }).expect(200);
     await waitFor(
       async () => (await b.http.get('/catalog/products/TEA-GENMAICHA-100G').expect(200)).body.priceMinor === 1234,
       10_000,
@@ -79,9 +83,10 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
 
     // Orders placed afterwards, on either instance, are priced from the changed product.
     for (const t of [a, b]) {
-      const order = await t.http
+      const order = await t
+        .as('cache-1')
         .post('/orders')
-        .send({ customerId: 'cache-1', items: [{ sku: 'TEA-GENMAICHA-100G', quantity: 1 }] })
+        .send({ items: [{ sku: 'TEA-GENMAICHA-100G', quantity: 1 }] })
         .expect(201);
       expect(order.body.items[0].unitPriceMinor).toBe(1234);
     }
@@ -102,23 +107,24 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
   it('GET /orders/:id: a PENDING view cached by B is replaced once the saga confirms or cancels the order', async () => {
     // Payment hangs on both instances' gateways, so the orders wait in AWAITING_PAYMENT while B caches them.
     await Promise.all([a, b].map((t) => t.setGatewayFaults({ hang: true })));
-    let placed: { id: string }[];
+    let placed: { id: string; customerId: string }[];
     try {
       placed = [];
       for (const customerId of ['cache-2', 'decline-cache-2']) {
-        const order = await a.http
+        const order = await a
+          .as(customerId)
           .post('/orders')
-          .send({ customerId, items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
+          .send({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
           .expect(201);
         placed.push(order.body);
       }
       for (const { id } of placed) {
-        await waitFor(async () => (await a.http.get(`/orders/${id}/fulfilment`)).body.step === 'AWAITING_PAYMENT');
+        await waitFor(async () => (await admin(a).get(`/orders/${id}/fulfilment`)).body.step === 'AWAITING_PAYMENT');
       }
       const hitsBefore = orderStats(b).l1.hits;
-      for (const { id } of placed) {
-        expect((await b.http.get(`/orders/${id}`).expect(200)).body.status).toBe('PENDING');
-        expect((await b.http.get(`/orders/${id}`).expect(200)).body.status).toBe('PENDING');
+      for (const { id, customerId } of placed) {
+        expect((await b.as(customerId).get(`/orders/${id}`).expect(200)).body.status).toBe('PENDING');
+        expect((await b.as(customerId).get(`/orders/${id}`).expect(200)).body.status).toBe('PENDING');
       }
       expect(orderStats(b).l1.hits - hitsBefore).toBe(2); // each second read came from B's L1
     } finally {
@@ -127,13 +133,20 @@ describe('Cache across two api instances (PostgreSQL, Redis)', () => {
 
     const [confirmed, declined] = placed;
     const settledAt = Date.now();
-    await waitFor(async () => (await b.http.get(`/orders/${confirmed!.id}`).expect(200)).body.status === 'CONFIRMED');
-    const cancelled = await waitForBody(b, `/orders/${declined!.id}`, (body) => body.status === 'CANCELLED');
+    await waitFor(
+      async () => (await b.as('cache-2').get(`/orders/${confirmed!.id}`).expect(200)).body.status === 'CONFIRMED',
+    );
+    const cancelled = await waitForBody(
+      b,
+      'decline-cache-2',
+      `/orders/${declined!.id}`,
+      (body) => body.status === 'CANCELLED',
+    );
     expect(cancelled.cancellationReason).toBe('PAYMENT_DECLINED');
     // Far within B's L1 lifetime: the order-confirmed and order-cancelled events invalidated the views.
     expect(Date.now() - settledAt).toBeLessThan(L1_TTL_MS / 2);
     expect(orderStats(b).invalidations.received).toBeGreaterThanOrEqual(2);
-    expect((await a.http.get(`/orders/${confirmed!.id}`).expect(200)).body.status).toBe('CONFIRMED');
+    expect((await a.as('cache-2').get(`/orders/${confirmed!.id}`).expect(200)).body.status).toBe('CONFIRMED');
   });
 });
 
@@ -159,11 +172,12 @@ describe('Cache with Redis going away (own redis-server)', () => {
       expect(response.body.sku).toBe('TEA-SENCHA-100G');
     }
     // A change made while Redis is down is seen at once: nothing cached is used without Redis.
-    await t.http.patch('/catalog/products/TEA-SENCHA-100G').send({ priceMinor: 999 }).expect(200);
+    await admin(t).patch('/catalog/products/TEA-SENCHA-100G').send({ priceMinor: 999 }).expect(200);
     expect((await t.http.get('/catalog/products/TEA-SENCHA-100G').expect(200)).body.priceMinor).toBe(999);
-    await t.http
+    await t
+      .as('cache-3')
       .post('/orders')
-      .send({ customerId: 'cache-3', items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
+      .send({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
       .expect(201);
     expect(productStats(t).bypassed).toBeGreaterThan(0);
     expect((await t.http.get('/health/ready').expect(200)).body).toBeDefined();

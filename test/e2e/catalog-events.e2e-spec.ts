@@ -26,6 +26,9 @@ describe('Catalog events (PostgreSQL, in-process broker)', () => {
     await t.close();
   });
 
+  /** An operator: changing a product needs the admin role. */
+  const admin = () => t.as('ops', { admin: true });
+
   const outboxCount = async (sku: string) =>
     Number(
       (
@@ -38,7 +41,7 @@ describe('Catalog events (PostgreSQL, in-process broker)', () => {
     );
 
   it('publishes the product as it is after a change, with its version', async () => {
-    await t.http.patch('/catalog/products/COF-KENYA-250G').send({ priceMinor: 1490 }).expect(200);
+    await admin().patch('/catalog/products/COF-KENYA-250G').send({ priceMinor: 1490 }).expect(200);
     await waitFor(() => received.some((message) => message.key === 'COF-KENYA-250G'));
     const event = fromBrokerMessage(received.find((message) => message.key === 'COF-KENYA-250G')!);
     expect(event).toMatchObject({
@@ -57,8 +60,8 @@ describe('Catalog events (PostgreSQL, in-process broker)', () => {
   });
 
   it('records no event when nothing changed or the request was refused', async () => {
-    await t.http.patch('/catalog/products/COF-DECAF-250G').send({ priceMinor: 1150 }).expect(200); // the same price
-    await t.http.patch('/catalog/products/COF-DECAF-250G').send({ priceMinor: -5 }).expect(400);
+    await admin().patch('/catalog/products/COF-DECAF-250G').send({ priceMinor: 1150 }).expect(200); // the same price
+    await admin().patch('/catalog/products/COF-DECAF-250G').send({ priceMinor: -5 }).expect(400);
     expect(await outboxCount('COF-DECAF-250G')).toBe(0);
   });
 

@@ -10,6 +10,9 @@ describe('Catalog over HTTP (PostgreSQL)', () => {
   });
   afterAll(() => t.close());
 
+  /** An operator: changing a product needs the admin role. */
+  const admin = () => t.as('ops', { admin: true });
+
   it('pages through the whole seeded catalog, at least 50 products, each once, in sku order', async () => {
     const skus: string[] = [];
     let cursor: string | null = null;
@@ -79,7 +82,7 @@ describe('Catalog over HTTP (PostgreSQL)', () => {
 
   describe('PATCH /catalog/products/:sku', () => {
     it('changes name, description and price, and later reads see the change', async () => {
-      const changed = await t.http
+      const changed = await admin()
         .patch('/catalog/products/TEA-HOJICHA-100G')
         .send({ name: 'Hojicha Gold, 100 g', description: 'Roasted over charcoal.', priceMinor: 990 })
         .expect(200);
@@ -96,7 +99,7 @@ describe('Catalog over HTTP (PostgreSQL)', () => {
 
     it('changes only the fields given', async () => {
       const before = (await t.http.get('/catalog/products/TEA-ROOIBOS-100G')).body;
-      const changed = await t.http.patch('/catalog/products/TEA-ROOIBOS-100G').send({ priceMinor: 650 }).expect(200);
+      const changed = await admin().patch('/catalog/products/TEA-ROOIBOS-100G').send({ priceMinor: 650 }).expect(200);
       expect(changed.body).toEqual({ ...before, priceMinor: 650 });
     });
 
@@ -110,7 +113,7 @@ describe('Catalog over HTTP (PostgreSQL)', () => {
       ['a sku change', { sku: 'OTHER' }, 'sku'],
     ])('rejects %s and changes nothing', async (_case, change, field) => {
       const before = (await t.http.get('/catalog/products/TEA-CHAMOMILE-50G')).body;
-      const response = await t.http
+      const response = await admin()
         .patch('/catalog/products/TEA-CHAMOMILE-50G')
         .send(change as object)
         .expect(400);
@@ -120,7 +123,7 @@ describe('Catalog over HTTP (PostgreSQL)', () => {
     });
 
     it('answers 404 for an unknown sku', async () => {
-      await t.http.patch('/catalog/products/NO-SUCH-SKU').send({ priceMinor: 1 }).expect(404);
+      await admin().patch('/catalog/products/NO-SUCH-SKU').send({ priceMinor: 1 }).expect(404);
     });
   });
 });

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { startPaymentGateway, type RunningPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import { type AppProcess, startApiProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -47,14 +48,18 @@ describe('Fulfilment saga across a killed and restarted process', () => {
 
   it('every saga under way when the process dies completes after the restart, each order charged once', async () => {
     api = await startApiProcess(env());
+    const issuer = await testIssuer();
     // The provider is slow: captures are in flight (taken from the outbox, asked of the provider) when the process dies.
     gateway.setFaults({ latencyMs: 10_000 });
     const ids: string[] = [];
     for (let index = 0; index < 20; index += 1) {
       const response = await fetch(`${api.url}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ customerId: `restart-${index}`, items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] }),
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${issuer.tokenFor(`restart-${index}`)}`,
+        },
+        body: JSON.stringify({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] }),
       });
       expect(response.status).toBe(201);
       ids.push(((await response.json()) as { id: string }).id);

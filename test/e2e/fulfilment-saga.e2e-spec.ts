@@ -11,39 +11,49 @@ import { waitFor } from '../support/wait-for';
 type Http = ReturnType<typeof request>;
 interface OrderBody {
   id: string;
+  customerId: string;
   status: string;
   totalMinor: number;
   cancellationReason?: string;
 }
 
-export async function placeOrder(http: Http, customerId: string, items: { sku: string; quantity: number }[]) {
-  const response = await http.post('/orders').send({ customerId, items });
+/** Places an order as `customerId` (the token's subject). */
+export async function placeOrder(t: TestApp, customerId: string, items: { sku: string; quantity: number }[]) {
+  const response = await t.as(customerId).post('/orders').send({ items });
   if (response.status !== 201) {
     throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(response.body)}`);
   }
   return response.body as OrderBody;
 }
 
-export async function finalOrder(http: Http, id: string, timeoutMs = 15_000): Promise<OrderBody> {
+/** The order once it is no longer PENDING, read by the customer who placed it. */
+export async function finalOrder(
+  t: TestApp,
+  { id, customerId }: Pick<OrderBody, 'id' | 'customerId'>,
+  timeoutMs = 15_000,
+): Promise<OrderBody> {
   let order: OrderBody | undefined;
   await waitFor(async () => {
-    order = (await http.get(`/orders/${id}`).expect(200)).body as OrderBody;
+    order = (await t.as(customerId).get(`/orders/${id}`).expect(200)).body as OrderBody;
     return order.status !== 'PENDING';
   }, timeoutMs);
   return order!;
 }
 
-async function getOrder(t: TestApp, id: string): Promise<OrderBody> {
-  return (await t.http.get(`/orders/${id}`).expect(200)).body as OrderBody;
+async function getOrder(t: TestApp, { id, customerId }: Pick<OrderBody, 'id' | 'customerId'>): Promise<OrderBody> {
+  return (await t.as(customerId).get(`/orders/${id}`).expect(200)).body as OrderBody;
 }
+
+/** An operator: the fulfilment routes need the admin role. */
+const operator = (t: TestApp) => t.as('ops', { admin: true });
 
 async function stockOf(http: Http, sku: string): Promise<{ available: number; reserved: number }> {
   const { available, reserved } = (await http.get(`/inventory/stock/${sku}`).expect(200)).body;
   return { available, reserved };
 }
 
-async function pathOf(http: Http, id: string): Promise<string[]> {
-  const { history } = (await http.get(`/orders/${id}/fulfilment`).expect(200)).body as {
+async function pathOf(t: TestApp, id: string): Promise<string[]> {
+  const { history } = (await operator(t).get(`/orders/${id}/fulfilment`).expect(200)).body as {
     history: { input: string; step: string }[];
   };
   return history.map((entry) => `${entry.input} -> ${entry.step}`);
@@ -54,15 +64,15 @@ async function pathOf(http: Http, id: string): Promise<string[]> {
  * reply was slow (a busy machine), which the saga is built to do; the scenarios below are about the
  * steps taken.
  */
-async function stepsOf(http: Http, id: string): Promise<string[]> {
-  const path = await pathOf(http, id);
+async function stepsOf(t: TestApp, id: string): Promise<string[]> {
+  const path = await pathOf(t, id);
   return path.filter((entry, i) => !(entry.startsWith('Timer -> ') && path[i - 1]?.endsWith(entry.slice(5))));
 }
 
 /** The path so far; empty while the saga has not started (its OrderPlaced is on its way). */
-async function historyOf(http: Http, id: string): Promise<string[]> {
-  const response = await http.get(`/orders/${id}/fulfilment`);
-  return response.status === 404 ? [] : pathOf(http, id);
+async function historyOf(t: TestApp, id: string): Promise<string[]> {
+  const response = await operator(t).get(`/orders/${id}/fulfilment`);
+  return response.status === 404 ? [] : pathOf(t, id);
 }
 
 async function chargesOf(t: TestApp, orderId: string): Promise<{ reference: string; amountMinor: number }[]> {
@@ -90,9 +100,9 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
 
   it('happy path: stock reserved, payment captured, order CONFIRMED', async () => {
     const before = await stockOf(t.http, 'TEA-SENCHA-100G');
-    const placed = await placeOrder(t.http, 'alice', [{ sku: 'TEA-SENCHA-100G', quantity: 2 }]);
+    const placed = await placeOrder(t, 'alice', [{ sku: 'TEA-SENCHA-100G', quantity: 2 }]);
 
-    const order = await finalOrder(t.http, placed.id);
+    const order = await finalOrder(t, placed);
     expect(order.status).toBe('CONFIRMED');
     expect(order).not.toHaveProperty('cancellationReason');
     expect(await stockOf(t.http, 'TEA-SENCHA-100G')).toEqual({
@@ -100,7 +110,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
       reserved: before.reserved + 2,
     });
     expect(await chargesOf(t, placed.id)).toEqual([expect.objectContaining({ amountMinor: placed.totalMinor })]);
-    expect(await stepsOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReserved -> AWAITING_PAYMENT',
       'PaymentCaptured -> CONFIRMED',
@@ -108,32 +118,29 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
   });
 
   it('out of stock: CANCELLED with OUT_OF_STOCK, nothing held, nothing charged', async () => {
-    const placed = await placeOrder(t.http, 'bob', [
+    const placed = await placeOrder(t, 'bob', [
       { sku: 'TEA-SENCHA-100G', quantity: 1 },
       { sku: 'GFT-CARD-50', quantity: 1 },
     ]);
     const sencha = await stockOf(t.http, 'TEA-SENCHA-100G');
 
-    const order = await finalOrder(t.http, placed.id);
+    const order = await finalOrder(t, placed);
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'OUT_OF_STOCK' });
     expect(await stockOf(t.http, 'GFT-CARD-50')).toEqual({ available: 0, reserved: 0 });
     expect(await stockOf(t.http, 'TEA-SENCHA-100G')).toEqual(sencha);
     expect(await chargesOf(t, placed.id)).toEqual([]);
-    expect(await stepsOf(t.http, placed.id)).toEqual([
-      'Started -> AWAITING_STOCK',
-      'StockReservationRejected -> CANCELLED',
-    ]);
+    expect(await stepsOf(t, placed.id)).toEqual(['Started -> AWAITING_STOCK', 'StockReservationRejected -> CANCELLED']);
   });
 
   it('payment declined: stock released, then CANCELLED with PAYMENT_DECLINED', async () => {
     const before = await stockOf(t.http, 'COF-ETHIOPIA-250G');
-    const placed = await placeOrder(t.http, 'decline-carol', [{ sku: 'COF-ETHIOPIA-250G', quantity: 3 }]);
+    const placed = await placeOrder(t, 'decline-carol', [{ sku: 'COF-ETHIOPIA-250G', quantity: 3 }]);
 
-    const order = await finalOrder(t.http, placed.id);
+    const order = await finalOrder(t, placed);
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_DECLINED' });
     expect(await stockOf(t.http, 'COF-ETHIOPIA-250G')).toEqual(before);
     expect(await chargesOf(t, placed.id)).toEqual([]);
-    expect(await stepsOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReserved -> AWAITING_PAYMENT',
       'PaymentDeclined -> RELEASING_STOCK',
@@ -163,7 +170,7 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
       await sql.end();
     }
 
-    const order = await finalOrder(t.http, orderId);
+    const order = await finalOrder(t, { id: orderId, customerId: 'orphan' });
     expect(order.status).toBe('CONFIRMED');
     expect(await chargesOf(t, orderId)).toEqual([expect.objectContaining({ amountMinor: 850 })]);
   });
@@ -171,20 +178,20 @@ describe('Fulfilment saga (PostgreSQL, in-process broker, gateway simulator)', (
   it('gateway down past the payment deadline: stock released, CANCELLED with PAYMENT_TIMEOUT', async () => {
     await t.setGatewayFaults({ outage: true });
     const before = await stockOf(t.http, 'TEA-SENCHA-100G');
-    const placed = await placeOrder(t.http, 'dave', [{ sku: 'TEA-SENCHA-100G', quantity: 4 }]);
+    const placed = await placeOrder(t, 'dave', [{ sku: 'TEA-SENCHA-100G', quantity: 4 }]);
 
-    const order = await finalOrder(t.http, placed.id);
+    const order = await finalOrder(t, placed);
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_TIMEOUT' });
     expect(await stockOf(t.http, 'TEA-SENCHA-100G')).toEqual(before);
     expect(await chargesOf(t, placed.id)).toEqual([]);
-    const path = await pathOf(t.http, placed.id);
+    const path = await pathOf(t, placed.id);
     expect(path).toContain('PaymentFailed -> AWAITING_PAYMENT');
     expect(path.slice(-2)).toEqual(['Timer -> RELEASING_STOCK', 'StockReleased -> CANCELLED']);
   });
 
   it('answers 404 problem+json for the fulfilment of an unknown order, 400 for a bad id', async () => {
-    await t.http.get('/orders/0193a3b4-0000-7000-8000-0000000000ff/fulfilment').expect(404);
-    const response = await t.http.get('/orders/not-a-uuid/fulfilment').expect(400);
+    await operator(t).get('/orders/0193a3b4-0000-7000-8000-0000000000ff/fulfilment').expect(404);
+    const response = await operator(t).get('/orders/not-a-uuid/fulfilment').expect(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 });
@@ -214,11 +221,11 @@ describe('Fulfilment saga under load: 500 concurrent orders, scarce stock, a fla
 
   it('a gateway failing for a while: the saga asks again, and the order is CONFIRMED, charged once', async () => {
     await t.setGatewayFaults({ errorRate: 1 });
-    const placed = await placeOrder(t.http, 'erin', [{ sku: 'TEA-SENCHA-100G', quantity: 1 }]);
-    await waitFor(async () => (await historyOf(t.http, placed.id)).includes('PaymentFailed -> AWAITING_PAYMENT'));
+    const placed = await placeOrder(t, 'erin', [{ sku: 'TEA-SENCHA-100G', quantity: 1 }]);
+    await waitFor(async () => (await historyOf(t, placed.id)).includes('PaymentFailed -> AWAITING_PAYMENT'));
     await t.setGatewayFaults({});
 
-    const order = await finalOrder(t.http, placed.id, 30_000);
+    const order = await finalOrder(t, placed, 30_000);
     expect(order.status).toBe('CONFIRMED');
     expect(await chargesOf(t, placed.id)).toHaveLength(1);
   });
@@ -242,7 +249,7 @@ describe('Fulfilment saga under load: 500 concurrent orders, scarce stock, a fla
       }
       return { customerId: random() < 0.15 ? `decline-${index}` : `customer-${index}`, lines };
     });
-    const placed = await Promise.all(orders.map((order) => placeOrder(t.http, order.customerId, order.lines)));
+    const placed = await Promise.all(orders.map((order) => placeOrder(t, order.customerId, order.lines)));
     expect(new Set(placed.map((order) => order.id)).size).toBe(500);
 
     await waitFor(async () => {
@@ -331,19 +338,19 @@ describe('Fulfilment saga: a capture that succeeds after the payment deadline is
   it('the order is CANCELLED (PAYMENT_TIMEOUT), its stock released, and the late charge refunded once', async () => {
     const before = await stockOf(t.http, 'COF-KENYA-250G');
     await t.setGatewayFaults({ latencyMs: 1_500 });
-    const placed = await placeOrder(t.http, 'frank', [{ sku: 'COF-KENYA-250G', quantity: 2 }]);
+    const placed = await placeOrder(t, 'frank', [{ sku: 'COF-KENYA-250G', quantity: 2 }]);
 
-    const order = await finalOrder(t.http, placed.id);
+    const order = await finalOrder(t, placed);
     expect(order).toMatchObject({ status: 'CANCELLED', cancellationReason: 'PAYMENT_TIMEOUT' });
     expect(await stockOf(t.http, 'COF-KENYA-250G')).toEqual(before);
 
     let fulfilment: { step: string; lateCapture?: { refundStatus: string } } | undefined;
     await waitFor(async () => {
-      fulfilment = (await t.http.get(`/orders/${placed.id}/fulfilment`).expect(200)).body;
+      fulfilment = (await operator(t).get(`/orders/${placed.id}/fulfilment`).expect(200)).body;
       return fulfilment!.lateCapture?.refundStatus === 'REFUNDED';
     }, 15_000);
     expect(fulfilment).toMatchObject({ step: 'CANCELLED', lateCapture: { refundStatus: 'REFUNDED' } });
-    expect(await stepsOf(t.http, placed.id)).toEqual([
+    expect(await stepsOf(t, placed.id)).toEqual([
       'Started -> AWAITING_STOCK',
       'StockReserved -> AWAITING_PAYMENT',
       'Timer -> RELEASING_STOCK',
@@ -351,7 +358,7 @@ describe('Fulfilment saga: a capture that succeeds after the payment deadline is
       'PaymentCaptured -> REFUNDING',
       'PaymentRefunded -> CANCELLED',
     ]);
-    expect((await getOrder(t, placed.id)).status).toBe('CANCELLED'); // the refund did not touch the order
+    expect((await getOrder(t, placed)).status).toBe('CANCELLED'); // the refund did not touch the order
 
     const charges = await chargesOf(t, placed.id);
     expect(charges).toHaveLength(1);

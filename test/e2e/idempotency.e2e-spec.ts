@@ -9,8 +9,9 @@ describe('POST /orders with an Idempotency-Key', () => {
   });
   afterAll(() => t.close());
 
+  /** Orders are placed for the token's subject: customer-7 unless a test says otherwise. */
+  const as = (customerId = 'customer-7') => t.as(customerId);
   const body = {
-    customerId: 'customer-7',
     items: [
       { sku: 'COF-KENYA-250G', quantity: 2 },
       { sku: 'EQP-V60-02', quantity: 1 },
@@ -34,8 +35,8 @@ describe('POST /orders with an Idempotency-Key', () => {
     );
 
   it('returns the same order for the same key and body', async () => {
-    const first = await t.http.post('/orders').set('Idempotency-Key', 'same-key-same-body').send(body).expect(201);
-    const second = await t.http.post('/orders').set('Idempotency-Key', 'same-key-same-body').send(body).expect(201);
+    const first = await as().post('/orders').set('Idempotency-Key', 'same-key-same-body').send(body).expect(201);
+    const second = await as().post('/orders').set('Idempotency-Key', 'same-key-same-body').send(body).expect(201);
 
     expect(second.body).toEqual(first.body);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -44,9 +45,9 @@ describe('POST /orders with an Idempotency-Key', () => {
   });
 
   it('treats the same body sent with other formatting and key order as the same request', async () => {
-    const first = await t.http.post('/orders').set('Idempotency-Key', 'reformatted').send(body).expect(201);
-    const reordered = `{ "items": [ {"quantity": 2, "sku": "COF-KENYA-250G"}, {"quantity": 1, "sku": "EQP-V60-02"} ],\n "customerId": "customer-7" }`;
-    const second = await t.http
+    const first = await as().post('/orders').set('Idempotency-Key', 'reformatted').send(body).expect(201);
+    const reordered = `{\n  "items": [ {"quantity": 2, "sku": "COF-KENYA-250G"}, {"quantity": 1, "sku": "EQP-V60-02"} ]\n}`;
+    const second = await as()
       .post('/orders')
       .set('Idempotency-Key', 'reformatted')
       .set('content-type', 'application/json')
@@ -56,9 +57,9 @@ describe('POST /orders with an Idempotency-Key', () => {
   });
 
   it('answers 409 problem+json for the same key with another body, and writes nothing', async () => {
-    await t.http.post('/orders').set('Idempotency-Key', 'key-then-other-body').send(body).expect(201);
+    await as().post('/orders').set('Idempotency-Key', 'key-then-other-body').send(body).expect(201);
     const other = { ...body, items: [{ sku: 'COF-KENYA-250G', quantity: 3 }] };
-    const response = await t.http.post('/orders').set('Idempotency-Key', 'key-then-other-body').send(other).expect(409);
+    const response = await as().post('/orders').set('Idempotency-Key', 'key-then-other-body').send(other).expect(409);
 
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ type: '/problems/idempotency-key-reused', status: 409 });
@@ -66,17 +67,13 @@ describe('POST /orders with an Idempotency-Key', () => {
   });
 
   it('answers 409 for the same key with another customer', async () => {
-    await t.http.post('/orders').set('Idempotency-Key', 'key-other-customer').send(body).expect(201);
-    await t.http
-      .post('/orders')
-      .set('Idempotency-Key', 'key-other-customer')
-      .send({ ...body, customerId: 'someone-else' })
-      .expect(409);
+    await as().post('/orders').set('Idempotency-Key', 'key-other-customer').send(body).expect(201);
+    await as('someone-else').post('/orders').set('Idempotency-Key', 'key-other-customer').send(body).expect(409);
   });
 
   it('answers 409, not 422, when a reused key comes with a body that breaks a rule', async () => {
-    await t.http.post('/orders').set('Idempotency-Key', 'key-then-bad-body').send(body).expect(201);
-    await t.http
+    await as().post('/orders').set('Idempotency-Key', 'key-then-bad-body').send(body).expect(201);
+    await as()
       .post('/orders')
       .set('Idempotency-Key', 'key-then-bad-body')
       .send({ ...body, items: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] })
@@ -85,10 +82,9 @@ describe('POST /orders with an Idempotency-Key', () => {
 
   it('places one order for 20 concurrent requests with one key', async () => {
     const customerId = 'concurrent-customer';
-    const concurrentBody = { ...body, customerId };
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        t.http.post('/orders').set('Idempotency-Key', 'twenty-at-once').send(concurrentBody),
+        as(customerId).post('/orders').set('Idempotency-Key', 'twenty-at-once').send(body),
       ),
     );
 
@@ -100,14 +96,8 @@ describe('POST /orders with an Idempotency-Key', () => {
 
   it('places separate orders without a key', async () => {
     const customerId = 'no-key-customer';
-    await t.http
-      .post('/orders')
-      .send({ ...body, customerId })
-      .expect(201);
-    await t.http
-      .post('/orders')
-      .send({ ...body, customerId })
-      .expect(201);
+    await as(customerId).post('/orders').send(body).expect(201);
+    await as(customerId).post('/orders').send(body).expect(201);
     expect(await ordersOf(customerId)).toBe(2);
   });
 });

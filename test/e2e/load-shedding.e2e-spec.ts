@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
-const order = { customerId: 'shed', items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] };
+/** Placed as the customer `shed` (the token's subject). */
+const order = { items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] };
 
 describe('Load shedding at the HTTP edge', () => {
   describe('with too many requests in progress', () => {
@@ -20,7 +21,8 @@ describe('Load shedding at the HTTP edge', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE ordering.orders IN EXCLUSIVE MODE');
       const held = Array.from({ length: 4 }, () =>
-        t.http
+        t
+          .as('shed')
           .post('/orders')
           .send(order)
           .then((response) => response),
@@ -32,7 +34,7 @@ describe('Load shedding at the HTTP edge', () => {
         return Number(rows[0]!.n) === 4;
       });
 
-      const shedOrder = await t.http.post('/orders').send(order);
+      const shedOrder = await t.as('shed').post('/orders').send(order);
       expect(shedOrder.status).toBe(503);
       expect(shedOrder.headers['retry-after']).toBe('2');
       expect(shedOrder.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -44,7 +46,7 @@ describe('Load shedding at the HTTP edge', () => {
       await blocker.query('COMMIT');
       await blocker.end();
       expect((await Promise.all(held)).map((response) => response.status)).toEqual([201, 201, 201, 201]);
-      await t.http.post('/orders').send(order).expect(201);
+      await t.as('shed').post('/orders').send(order).expect(201);
     });
   });
 

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { startApiProcess, type AppProcess, freePort, spawnApp } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
 
 /** A span as OTLP/JSON carries it (ids in hex). */
@@ -83,16 +84,18 @@ describe('Observability of the api process (OTLP export, auto-instrumentation, l
 
   it('exports one trace per order, from the HTTP server span through pg, the relay, the consumers and the saga', async () => {
     const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
+    const authorization = `Bearer ${(await testIssuer()).tokenFor('trace-2')}`;
     const placed = await fetch(`${api.url}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-10f067aa0ba902b7-01` },
-      body: JSON.stringify({ customerId: 'trace-2', items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] }),
+      headers: { 'content-type': 'application/json', authorization, traceparent: `00-${traceId}-10f067aa0ba902b7-01` },
+      body: JSON.stringify({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] }),
     });
     expect(placed.status).toBe(201);
     const { id } = (await placed.json()) as { id: string };
     await waitFor(
       async () =>
-        ((await (await fetch(`${api.url}/orders/${id}`)).json()) as { status: string }).status === 'CONFIRMED',
+        ((await (await fetch(`${api.url}/orders/${id}`, { headers: { authorization } })).json()) as { status: string })
+          .status === 'CONFIRMED',
     );
 
     const ofTrace = () => receiver.spans.filter((span) => span.traceId === traceId);
@@ -112,8 +115,10 @@ describe('Observability of the api process (OTLP export, auto-instrumentation, l
     const server = spans.find((span) => span.kind === 2 && span.parentSpanId === '10f067aa0ba902b7');
     expect(server?.scope).toBe('@opentelemetry/instrumentation-http');
     // The call to the payment gateway (fetch): a CLIENT span, and the simulator's SERVER span under it.
-    const capture = spans.find((span) => span.kind === 3 && span.scope === '@opentelemetry/instrumentation-undici');
-    expect(spans.find((span) => span.name === 'POST /captures')?.parentSpanId).toBe(capture?.spanId);
+    // (Not merely the trace's first fetch: the request's token may have had the JWKS fetched first.)
+    const captured = spans.find((span) => span.name === 'POST /captures');
+    const capture = spans.find((span) => span.spanId === captured?.parentSpanId);
+    expect(capture).toMatchObject({ kind: 3, scope: '@opentelemetry/instrumentation-undici' });
     expect(spans.every((span) => span.service === 'nest-modulith-api')).toBe(true);
 
     const ids = new Set(spans.map((span) => span.spanId));
@@ -134,7 +139,10 @@ describe('Observability of the api process (OTLP export, auto-instrumentation, l
   it('writes the trace id of the request on the log lines of that request', async () => {
     const traceId = '6bf92f3577b34da6a3ce929d0e0e4738';
     const response = await fetch(`${api.url}/orders/not-a-uuid`, {
-      headers: { traceparent: `00-${traceId}-20f067aa0ba902b7-01` },
+      headers: {
+        authorization: `Bearer ${(await testIssuer()).tokenFor('trace-3')}`,
+        traceparent: `00-${traceId}-20f067aa0ba902b7-01`,
+      },
     });
     expect(response.status).toBe(400);
     await waitFor(() => api.stdout.some((line) => line.includes(traceId)));

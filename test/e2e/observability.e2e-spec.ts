@@ -34,12 +34,13 @@ describe('Observability in the api (in-memory span exporter, /metrics)', () => {
 
   it('one order placed over HTTP is one connected trace: request, outbox write, relay, each consumer, saga steps', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const placed = await t.http
+    const placed = await t
+      .as('trace-1')
       .post('/orders')
       .set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`)
-      .send({ customerId: 'trace-1', items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
+      .send({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
       .expect(201);
-    await waitFor(async () => (await t.http.get(`/orders/${placed.body.id}`)).body.status === 'CONFIRMED');
+    await waitFor(async () => (await t.as('trace-1').get(`/orders/${placed.body.id}`)).body.status === 'CONFIRMED');
     // The last hop: ordering's own order-confirmed, consumed to forget the cached order.
     await waitFor(() => names(spansOf(traceId)).includes('process ordering.order-confirmed.v1'));
 
@@ -114,11 +115,12 @@ describe('Observability in the api (in-memory span exporter, /metrics)', () => {
 
   it('/metrics exposes the business, saga, outbox, inbox, cache and breaker series with plausible values', async () => {
     for (const customerId of ['metrics-1', 'decline-metrics-2']) {
-      const placed = await t.http
+      const placed = await t
+        .as(customerId)
         .post('/orders')
-        .send({ customerId, items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
+        .send({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] })
         .expect(201);
-      await waitFor(async () => (await t.http.get(`/orders/${placed.body.id}`)).body.status !== 'PENDING');
+      await waitFor(async () => (await t.as(customerId).get(`/orders/${placed.body.id}`)).body.status !== 'PENDING');
     }
     await t.http.get('/catalog/products/TEA-SENCHA-100G').expect(200);
     await t.http.get('/catalog/products/TEA-SENCHA-100G').expect(200);

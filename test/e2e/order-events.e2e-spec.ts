@@ -31,9 +31,10 @@ describe('Order events (PostgreSQL, in-process broker)', () => {
     );
 
   it('publishes OrderPlaced with the order, as a CloudEvent keyed by the order id', async () => {
-    const placed = await t.http
+    const placed = await t
+      .as('events-1')
       .post('/orders')
-      .send({ customerId: 'events-1', items: [{ sku: 'TEA-SENCHA-100G', quantity: 2 }] })
+      .send({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 2 }] })
       .expect(201);
 
     await waitFor(() => eventsOf(placed.body.id).length === 1);
@@ -59,9 +60,9 @@ describe('Order events (PostgreSQL, in-process broker)', () => {
   });
 
   it('publishes one event for an order placed twice with one Idempotency-Key', async () => {
-    const body = { customerId: 'events-2', items: [{ sku: 'TEA-ASSAM-250G', quantity: 1 }] };
-    const first = await t.http.post('/orders').set('Idempotency-Key', 'events-once').send(body).expect(201);
-    await t.http.post('/orders').set('Idempotency-Key', 'events-once').send(body).expect(201);
+    const body = { items: [{ sku: 'TEA-ASSAM-250G', quantity: 1 }] };
+    const first = await t.as('events-2').post('/orders').set('Idempotency-Key', 'events-once').send(body).expect(201);
+    await t.as('events-2').post('/orders').set('Idempotency-Key', 'events-once').send(body).expect(201);
     await waitFor(() => eventsOf(first.body.id).length === 1);
     expect(await outboxRows(first.body.id)).toHaveLength(1);
   });
@@ -70,9 +71,10 @@ describe('Order events (PostgreSQL, in-process broker)', () => {
     // Only OrderPlaced rows: the fulfilment sagas of the orders above keep adding their commands.
     const placedEvents = `SELECT count(*) AS n FROM ordering.outbox WHERE event_type = 'ordering.order-placed.v1'`;
     const before = await queryDatabase<{ n: string }>(t.database.url, placedEvents);
-    await t.http
+    await t
+      .as('events-3')
       .post('/orders')
-      .send({ customerId: 'events-3', items: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] })
+      .send({ items: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] })
       .expect(422);
     expect(await queryDatabase(t.database.url, placedEvents)).toEqual(before);
   });

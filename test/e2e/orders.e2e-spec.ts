@@ -15,10 +15,10 @@ describe('Orders over HTTP (PostgreSQL)', () => {
     Number((await queryDatabase<{ n: string }>(t.database.url, 'SELECT count(*) AS n FROM ordering.orders'))[0]!.n);
 
   it('places an order priced from the catalog and reads it back', async () => {
-    const placed = await t.http
+    const placed = await t
+      .as('customer-1')
       .post('/orders')
       .send({
-        customerId: 'customer-1',
         items: [
           { sku: 'TEA-SENCHA-100G', quantity: 3 },
           { sku: 'EQP-CHASEN', quantity: 1 },
@@ -40,35 +40,38 @@ describe('Orders over HTTP (PostgreSQL)', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
-    const read = await t.http.get(`/orders/${placed.body.id}`).expect(200);
+    const read = await t.as('customer-1').get(`/orders/${placed.body.id}`).expect(200);
     expect(read.body).toEqual(placed.body);
   });
 
   it('takes the price the catalog has at placement time', async () => {
-    await t.http.patch('/catalog/products/TEA-MATCHA-30G').send({ priceMinor: 2600 }).expect(200);
-    const placed = await t.http
+    await t.as('ops', { admin: true }).patch('/catalog/products/TEA-MATCHA-30G').send({ priceMinor: 2600 }).expect(200);
+    const placed = await t
+      .as('customer-2')
       .post('/orders')
-      .send({ customerId: 'customer-2', items: [{ sku: 'TEA-MATCHA-30G', quantity: 2 }] })
+      .send({ items: [{ sku: 'TEA-MATCHA-30G', quantity: 2 }] })
       .expect(201);
     expect(placed.body.items[0].unitPriceMinor).toBe(2600);
     expect(placed.body.totalMinor).toBe(5200);
   });
 
   it('answers 404 problem+json for an unknown order id', async () => {
-    const response = await t.http.get('/orders/01a20101-1ff1-7459-8023-368506bbe576').expect(404);
+    const response = await t.as('customer-1').get('/orders/01a20101-1ff1-7459-8023-368506bbe576').expect(404);
     expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
     expect(response.body).toMatchObject({ type: '/problems/not-found', status: 404 });
   });
 
   it('answers 400 problem+json for an id that is not a UUID', async () => {
-    const response = await t.http.get('/orders/42').expect(400);
+    const response = await t.as('customer-1').get('/orders/42').expect(400);
     expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
     expect(response.body.errors).toEqual([{ in: 'path', field: 'id', message: 'must be a UUID' }]);
   });
 
   describe('rejects bad input with a 4xx problem and writes nothing', () => {
-    const valid = { customerId: 'customer-1', items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] };
-    const withItems = (items: unknown) => JSON.stringify({ customerId: 'customer-1', items });
+    // The customer is the token's subject: every request below is sent with a valid token.
+    const customer = () => t.as('customer-1');
+    const valid = { items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] };
+    const withItems = (items: unknown) => JSON.stringify({ items });
 
     const line = (sku: string, quantity: unknown) => ({ sku, quantity });
     const tea = (quantity: unknown) => withItems([line('TEA-SENCHA-100G', quantity)]);
@@ -77,7 +80,7 @@ describe('Orders over HTTP (PostgreSQL)', () => {
       [
         {
           name: 'malformed JSON',
-          body: '{"customerId": "c", "items": [',
+          body: '{"items": [{"sku": "TEA-SENCHA-100G",',
           status: 400,
           type: '/problems/malformed-json',
         },
@@ -85,7 +88,7 @@ describe('Orders over HTTP (PostgreSQL)', () => {
         { name: 'a JSON array', body: '[]', status: 400, type: validation, field: '(root)' },
         {
           name: 'a body that is not JSON',
-          body: 'customerId=c',
+          body: 'items=TEA-SENCHA-100G',
           contentType: 'application/x-www-form-urlencoded',
           status: 415,
           type: '/problems/unsupported-media-type',
@@ -112,8 +115,8 @@ describe('Orders over HTTP (PostgreSQL)', () => {
           field: 'items.0.unitPriceMinor',
         },
         {
-          name: 'a missing customerId',
-          body: JSON.stringify({ items: valid.items }),
+          name: "a customerId (the customer is the token's subject)",
+          body: JSON.stringify({ ...valid, customerId: 'customer-1' }),
           status: 400,
           type: validation,
           field: 'customerId',
@@ -146,7 +149,7 @@ describe('Orders over HTTP (PostgreSQL)', () => {
         { name: 'a quantity over 1000', body: tea(1001), status: 400, type: validation, field: 'items.0.quantity' },
         {
           name: 'a huge quantity',
-          body: '{"customerId":"c","items":[{"sku":"TEA-SENCHA-100G","quantity":1e308}]}',
+          body: '{"items":[{"sku":"TEA-SENCHA-100G","quantity":1e308}]}',
           status: 400,
           type: validation,
           field: 'items.0.quantity',
@@ -161,13 +164,13 @@ describe('Orders over HTTP (PostgreSQL)', () => {
         },
         {
           name: 'a __proto__ key',
-          body: '{"customerId":"c","items":[{"sku":"TEA-SENCHA-100G","quantity":1}],"__proto__":{"isAdmin":true}}',
+          body: '{"items":[{"sku":"TEA-SENCHA-100G","quantity":1}],"__proto__":{"isAdmin":true}}',
           status: 400,
           type: '/problems/forbidden-property',
         },
         {
           name: 'a constructor.prototype key',
-          body: '{"customerId":"c","items":[],"constructor":{"prototype":{"x":1}}}',
+          body: '{"items":[],"constructor":{"prototype":{"x":1}}}',
           status: 400,
           type: '/problems/forbidden-property',
         },
@@ -193,7 +196,7 @@ describe('Orders over HTTP (PostgreSQL)', () => {
 
     it.each(cases)('$name', async ({ body, contentType = 'application/json', status, type, field }) => {
       const before = await orderCount();
-      const response = await t.http.post('/orders').set('content-type', contentType).send(body);
+      const response = await customer().post('/orders').set('content-type', contentType).send(body);
 
       expect(response.status).toBe(status);
       expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
@@ -207,8 +210,8 @@ describe('Orders over HTTP (PostgreSQL)', () => {
 
     it('an oversized body (413)', async () => {
       const before = await orderCount();
-      const huge = JSON.stringify({ customerId: 'c', items: [{ sku: 'x'.repeat(200_000), quantity: 1 }] });
-      const response = await t.http.post('/orders').set('content-type', 'application/json').send(huge);
+      const huge = JSON.stringify({ items: [{ sku: 'x'.repeat(200_000), quantity: 1 }] });
+      const response = await customer().post('/orders').set('content-type', 'application/json').send(huge);
       expect(response.status).toBe(413);
       expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
       expect(response.body).toMatchObject({ type: '/problems/payload-too-large', status: 413 });
@@ -217,14 +220,14 @@ describe('Orders over HTTP (PostgreSQL)', () => {
 
     it('an invalid Idempotency-Key header', async () => {
       const before = await orderCount();
-      const response = await t.http.post('/orders').set('Idempotency-Key', 'x'.repeat(256)).send(valid).expect(400);
+      const response = await customer().post('/orders').set('Idempotency-Key', 'x'.repeat(256)).send(valid).expect(400);
       expect(response.body.errors).toEqual([expect.objectContaining({ in: 'header', field: 'Idempotency-Key' })]);
       expect(await orderCount()).toBe(before);
     });
   });
 
   it('echoes a sane X-Request-Id and puts it in problem bodies', async () => {
-    const response = await t.http.get('/orders/nope').set('x-request-id', 'trace-me-123').expect(400);
+    const response = await t.as('customer-1').get('/orders/nope').set('x-request-id', 'trace-me-123').expect(400);
     expect(response.headers['x-request-id']).toBe('trace-me-123');
     expect(response.body.requestId).toBe('trace-me-123');
   });

@@ -42,14 +42,19 @@ describe('Platform routes', () => {
     );
     const placeOrder = document.paths['/orders'].post;
     const requestSchema = placeOrder.requestBody.content['application/json'].schema;
-    expect(requestSchema).toMatchObject({
-      type: 'object',
-      required: expect.arrayContaining(['customerId', 'items']),
-      additionalProperties: false,
-    });
+    // The customer is the bearer token's subject, not a field of the body.
+    expect(requestSchema).toMatchObject({ type: 'object', required: ['items'], additionalProperties: false });
+    expect(Object.keys(requestSchema.properties)).toEqual(['items']);
     expect(requestSchema.properties.items).toMatchObject({ minItems: 1, maxItems: 50 });
     expect(placeOrder.responses['201']).toBeDefined();
+    expect(placeOrder.responses['401'].content['application/problem+json']).toBeDefined();
     expect(placeOrder.responses['409'].content['application/problem+json']).toBeDefined();
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // Closed by default (document-wide bearer), open where the route is public.
+    expect(document.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/catalog/products/{sku}'].get.security).toEqual([{}]);
+    expect(document.paths['/health/live'].get.security).toEqual([{}]);
+    expect(document.paths['/orders'].post.security).toBeUndefined();
   });
 
   it('GET /docs serves the OpenAPI UI', async () => {

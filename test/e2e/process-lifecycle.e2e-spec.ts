@@ -1,9 +1,10 @@
 import { Client } from 'pg';
 import { spawnApp, startApiProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
 
-const order = (customerId: string) => ({ customerId, items: [{ sku: 'TEA-ASSAM-250G', quantity: 1 }] });
+const order = { items: [{ sku: 'TEA-ASSAM-250G', quantity: 1 }] };
 
 describe('The api process', () => {
   describe('at startup', () => {
@@ -65,11 +66,12 @@ describe('The api process', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE ordering.orders IN EXCLUSIVE MODE');
 
+      const issuer = await testIssuer();
       const inFlight = Array.from({ length: 12 }, (_, i) =>
         fetch(`${app.url}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(order(`shutdown-${i}`)),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer.tokenFor(`shutdown-${i}`)}` },
+          body: JSON.stringify(order),
         }),
       );
       await waitFor(async () => {

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { type AppProcess, startApiProcess } from '../support/app-process';
 
-/** The README promises curl examples that work as written: this runs them against the embedded mode. */
+const ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * The README promises curl examples that work as written: this runs them against the embedded mode,
+ * tokens from its development issuer included (`npm run -s token`, pointed at the app by API_URL).
+ */
 describe('README quick start', () => {
   let app: AppProcess;
   let workDir: string;
@@ -20,14 +25,22 @@ describe('README quick start', () => {
   });
 
   it('runs the "Try it" block as written', async () => {
-    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const block = /Try it[^\n]*\n\n```bash\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
 
-    const script = `set -euo pipefail\n${block!.replaceAll('http://localhost:3000', app.url)}`;
+    // The block runs in a directory of its own (it writes order.json), where npm would find no
+    // package.json: its npm commands run in the repository, as they do for a reader there.
+    const inRepository = 'npm() { (cd "$README_REPOSITORY" && command npm "$@"); }\n';
+    const script = `set -euo pipefail\n${inRepository}${block!.replaceAll('http://localhost:3000', app.url)}`;
     const { stdout } = await promisify(execFile)('bash', ['-c', script], {
       cwd: workDir,
-      env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      env: {
+        ...process.env,
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+        README_REPOSITORY: ROOT,
+        API_URL: app.url,
+      },
     });
     const answers = stdout
       .split(/\n|(?<=\})(?=\{)/)
@@ -37,7 +50,8 @@ describe('README quick start', () => {
     const [page, product, placed, replayed, read, fulfilment, problem, changed, ready] = answers;
     expect((page!.items as unknown[]).length).toBe(5);
     expect(product).toMatchObject({ sku: 'TEA-SENCHA-100G', priceMinor: 850 });
-    expect(placed).toMatchObject({ status: 'PENDING', totalMinor: 2 * 850 + 1590 });
+    // The customer is the token's subject (`npm run -s token -- alice`).
+    expect(placed).toMatchObject({ customerId: 'alice', status: 'PENDING', totalMinor: 2 * 850 + 1590 });
     expect(replayed).toEqual(placed);
     expect(read).toEqual({ ...placed, status: 'CONFIRMED' });
     expect(fulfilment).toMatchObject({ orderId: placed!.id, step: 'CONFIRMED' });
@@ -47,6 +61,10 @@ describe('README quick start', () => {
       'PaymentCaptured',
     ]);
     expect(problem).toMatchObject({ status: 400, type: '/problems/validation-failed' });
+    expect((problem!.errors as { field: string }[]).map((error) => error.field).sort()).toEqual([
+      'customerId',
+      'items.0.quantity',
+    ]);
     expect(changed).toMatchObject({ sku: 'TEA-SENCHA-100G', priceMinor: 900 });
     expect(ready).toMatchObject({ status: 'ok' });
     expect(answers).toHaveLength(9);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { testIssuer } from './test-issuer';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -78,10 +79,15 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Ap
   };
 }
 
-/** Starts the api and waits until it answers /health/live. */
+/**
+ * Starts the api and waits until it answers /health/live. On PostgreSQL it trusts the test issuer
+ * (test/support/test-issuer.ts) unless `env` names an issuer; embedded, it runs its development issuer.
+ */
 export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<AppProcess> {
   const port = String(await freePort());
-  const app = spawnApp('api', { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info', ...env });
+  const namesIssuer = Object.keys(env).some((name) => name.startsWith('AUTH_'));
+  const issuerEnv = env.DATABASE_URL && !namesIssuer ? (await testIssuer()).env : {};
+  const app = spawnApp('api', { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info', ...issuerEnv, ...env });
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void app.exited.then((code) => (exitCode = code));

@@ -4,10 +4,19 @@ import request from 'supertest';
 import { createApiApp } from '../../apps/api/src/api-app';
 import { withPaymentGateway } from '../../apps/payment-gateway/src/embedded';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { testIssuer, type TestIssuer } from './test-issuer';
+
+/** Requests sent with a bearer token: what `app.as(customer)` gives. */
+export type AuthenticatedHttp = ReturnType<typeof request.agent>;
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** Anonymous requests (no token). */
   http: ReturnType<typeof request>;
+  /** Requests as `subject` (a customer, or an operator with `{ admin: true }`), through a token of `issuer`. */
+  as(subject: string, options?: { admin?: boolean }): AuthenticatedHttp;
+  /** The OpenID provider the app trusts (its JWKS is fetched over HTTP). */
+  issuer: TestIssuer;
   database: TestDatabase;
   /** The payment gateway the app uses (the simulator, started for it): its /admin routes set faults. */
   paymentGatewayUrl: string;
@@ -25,12 +34,17 @@ export async function startTestApp(
   shared?: { database: TestDatabase },
 ): Promise<TestApp> {
   const database = shared?.database ?? (await createTestDatabase());
+  const issuer = await testIssuer();
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     LOG_HTTP_REQUESTS: 'false',
     // A jest worker's event loop also runs the tests: shedding on its delay is tested on purpose only.
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
     DATABASE_URL: database.url,
+    ...issuer.env,
+    // Tests send many requests from one address and one customer: limits are tested on purpose only.
+    RATE_LIMIT_PER_CLIENT: '1000000',
+    RATE_LIMIT_PER_IP: '1000000',
     ...env,
   });
   const { config: withGateway, stop: stopPaymentGateway } = await withPaymentGateway(config);
@@ -40,6 +54,9 @@ export async function startTestApp(
   return {
     app,
     http: request(app.getHttpServer()),
+    as: (subject, options) =>
+      request.agent(app.getHttpServer()).set('authorization', `Bearer ${issuer.tokenFor(subject, options)}`),
+    issuer,
     database,
     paymentGatewayUrl: withGateway.paymentGateway.url!,
     setGatewayFaults: async (faults) => {

@@ -76,7 +76,8 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer> {
     port,
     kill: async () => {
       const stopping = child;
-      if (!stopping || stopping.exitCode !== null) return;
+      // A process killed by a signal has a signalCode and no exitCode: both mean it is gone already.
+      if (!stopping || stopping.exitCode !== null || stopping.signalCode !== null) return;
       const exited = new Promise((resolve) => stopping.once('exit', resolve));
       stopping.kill('SIGKILL');
       await exited;

@@ -444,7 +444,7 @@ export class ${c.controller} {
   @ApiOperation({ summary: 'One ${a.words} (the sample route of a scaffolded module)' })
   @ApiParam({ name: 'id', example: '${c.sampleId}' })
   @ApiOkResponse({ schema: openApiSchema(${c.response}, 'output') })
-  @ProblemResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND)
+  @ProblemResponses(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.NOT_FOUND)
   async get(@Param(new ZodValidationPipe(${c.idParams})) { id }: z.output<typeof ${c.idParams}>): Promise<${c.view}> {
     const ${a.camel} = await this.queries.execute(new ${c.query}(id));
     if (!${a.camel}) {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpStatus, Inject, Param, Patch, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AdminOnly, Public } from '@platform/auth';
 import { openApiSchema, ProblemResponses, ZodValidationPipe } from '@platform/http';
 import type { z } from 'zod';
 import { ChangeProductDetailsCommand } from '../application/change-product-details/change-product-details.command';
@@ -27,6 +28,7 @@ export class ProductsHttpController {
   ) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'List products, ordered by sku, a page at a time' })
   @ApiQuery({
     name: 'limit',
@@ -47,6 +49,7 @@ export class ProductsHttpController {
   }
 
   @Get(':sku')
+  @Public()
   @ApiOperation({ summary: 'One product' })
   @ApiParam({ name: 'sku', example: 'TEA-SENCHA-100G' })
   @ApiOkResponse({ schema: openApiSchema(ProductResponse, 'output') })
@@ -56,11 +59,19 @@ export class ProductsHttpController {
   }
 
   @Patch(':sku')
+  @AdminOnly()
   @ApiOperation({ summary: "Change a product's name, description or price (operator route)" })
   @ApiParam({ name: 'sku', example: 'TEA-SENCHA-100G' })
   @ApiBody({ schema: openApiSchema(ChangeProductDetailsRequest) })
   @ApiOkResponse({ schema: openApiSchema(ProductResponse, 'output') })
-  @ProblemResponses(HttpStatus.BAD_REQUEST, HttpStatus.NOT_FOUND, HttpStatus.CONFLICT, HttpStatus.UNPROCESSABLE_ENTITY)
+  @ProblemResponses(
+    HttpStatus.BAD_REQUEST,
+    HttpStatus.UNAUTHORIZED,
+    HttpStatus.FORBIDDEN,
+    HttpStatus.NOT_FOUND,
+    HttpStatus.CONFLICT,
+    HttpStatus.UNPROCESSABLE_ENTITY,
+  )
   change(
     @Param(new ZodValidationPipe(SkuParams)) { sku }: z.output<typeof SkuParams>,
     @Body(new ZodValidationPipe(ChangeProductDetailsRequest)) change: z.output<typeof ChangeProductDetailsRequest>,

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Public } from '@platform/auth';
 import { openApiSchema, ProblemResponses, ZodValidationPipe } from '@platform/http';
 import type { z } from 'zod';
 import { GetStockQuery } from '../application/get-stock/get-stock.query';
@@ -8,6 +9,7 @@ import type { StockView } from '../application/stock.view';
 import { SkuParams, StockResponse } from './stock.dto';
 
 @ApiTags('inventory')
+@Public()
 @Controller('inventory/stock')
 export class StockHttpController {
   constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}

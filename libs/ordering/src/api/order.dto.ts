@@ -3,13 +3,9 @@ import { OrderLimits } from '../domain/order-limits';
 import { FulfilmentStep } from '../domain/fulfilment/fulfilment-saga';
 import { OrderStatus } from '../domain/order';
 
+/** The customer is the bearer token's subject: a `customerId` (or any other field) in the body is refused. */
 export const PlaceOrderRequest = z
   .strictObject({
-    customerId: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[\x21-\x7E]+$/, { error: 'must be printable ASCII without spaces' }),
     items: z
       .array(
         z.strictObject({
@@ -21,6 +17,12 @@ export const PlaceOrderRequest = z
       .max(OrderLimits.maxLines),
   })
   .meta({ title: 'PlaceOrderRequest' });
+
+/** A token subject that can be stored as a customer id (the column holds 100 characters). */
+export const CustomerId = z
+  .string()
+  .max(100, { error: "the token's subject is longer than a customer id may be (100 characters)" })
+  .regex(/^[\x21-\x7E]+$/, { error: "the token's subject is not printable ASCII without spaces" });
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 

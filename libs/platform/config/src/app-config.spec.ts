@@ -94,4 +94,93 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).toThrow(/REDIS_URL: .*\(value hidden\)/);
     expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' })).not.toThrow(/hunter2/);
   });
+
+  describe('authentication', () => {
+    const issuer = {
+      AUTH_ISSUER: 'https://id.example/realms/shop',
+      AUTH_AUDIENCE: 'shop-api',
+      AUTH_JWKS_URL: 'https://id.example/realms/shop/protocol/openid-connect/certs',
+    };
+    const problemsOf = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigurationError).problems.join('\n');
+      }
+      throw new Error('expected a ConfigurationError');
+    };
+
+    it('verifies against the JWKS named by the three AUTH_ variables, asymmetric algorithms only', () => {
+      expect(loadConfig({ ...issuer, DATABASE_URL: 'postgresql://db/x', NODE_ENV: 'production' }).auth).toEqual({
+        kind: 'jwks',
+        issuer: issuer.AUTH_ISSUER,
+        audience: 'shop-api',
+        jwksUrl: issuer.AUTH_JWKS_URL,
+        algorithms: ['RS256', 'ES256'],
+        rolesClaim: 'realm_access.roles',
+        adminRole: 'admin',
+        clockToleranceSeconds: 5,
+      });
+    });
+
+    it('runs the development issuer in embedded development only, or when asked outside production', () => {
+      expect(loadConfig({}).auth.kind).toBe('development');
+      expect(loadConfig({ DATABASE_URL: 'postgresql://db/x', AUTH_DEV_ISSUER: 'true' }).auth.kind).toBe('development');
+      expect(loadConfig({ AUTH_DEV_ISSUER: 'false' }).auth.kind).toBe('missing');
+    });
+
+    it('has no issuer, and so serves no API, outside embedded mode or in production unless one is named', () => {
+      const onPostgres = loadConfig({ DATABASE_URL: 'postgresql://db/x' }).auth;
+      expect(onPostgres).toEqual({
+        kind: 'missing',
+        problem: expect.stringMatching(/^AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL: required/),
+      });
+      const inProduction = loadConfig({ NODE_ENV: 'production' }).auth;
+      expect(inProduction).toEqual({ kind: 'missing', problem: expect.stringContaining('NODE_ENV=production') });
+    });
+
+    it('refuses the development issuer in production, whatever else is set', () => {
+      expect(problemsOf({ NODE_ENV: 'production', AUTH_DEV_ISSUER: 'true' })).toMatch(/^AUTH_DEV_ISSUER: .*production/);
+    });
+
+    it('refuses a partial or ambiguous issuer configuration', () => {
+      expect(problemsOf({ AUTH_ISSUER: issuer.AUTH_ISSUER })).toMatch(
+        /^AUTH_AUDIENCE: required.*\nAUTH_JWKS_URL: required/,
+      );
+      expect(problemsOf({ ...issuer, AUTH_DEV_ISSUER: 'true' })).toMatch(/^AUTH_DEV_ISSUER: cannot be combined/);
+    });
+
+    it.each(['HS256', 'none', 'RS256,HS512', ' , '])('refuses AUTH_ALGORITHMS=%j', (algorithms) => {
+      expect(problemsOf({ ...issuer, AUTH_ALGORITHMS: algorithms })).toMatch(/^AUTH_ALGORITHMS: /);
+    });
+  });
+
+  describe('the HTTP edge', () => {
+    it('trusts no proxy, allows no browser origin and limits callers by default', () => {
+      expect(loadConfig({}).http).toMatchObject({
+        trustedProxies: [],
+        corsOrigins: [],
+        rateLimit: { perClient: 1200, perIp: 300, windowMs: 60_000 },
+      });
+    });
+
+    it('reads lists of proxies and origins', () => {
+      const http = loadConfig({
+        TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,::1',
+        CORS_ORIGINS: 'https://shop.example,http://localhost:5173',
+      }).http;
+      expect(http.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+      expect(http.corsOrigins).toEqual(['https://shop.example', 'http://localhost:5173']);
+    });
+
+    it.each([
+      ['TRUSTED_PROXIES', 'everyone'],
+      ['TRUSTED_PROXIES', '10.0.0.0/33'],
+      ['CORS_ORIGINS', '*'],
+      ['CORS_ORIGINS', 'https://shop.example/path'],
+      ['CORS_ORIGINS', 'javascript://x'],
+    ])('refuses %s=%j', (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: `));
+    });
+  });
 });

@@ -1,5 +1,28 @@
 import { environmentSchema, type Environment } from './config.schema';
 
+/** How bearer tokens are verified: shared by both kinds of issuer. */
+interface TokenRules {
+  audience: string;
+  algorithms: string[];
+  /** Dotted path to the token's array of role names. */
+  rolesClaim: string;
+  adminRole: string;
+  clockToleranceSeconds: number;
+}
+
+/**
+ * Who issues the tokens the API accepts: an OpenID Connect provider (its JWKS), the development
+ * issuer inside the process, or nobody configured, which only a process serving no API may run with.
+ */
+export type AuthConfig =
+  | ({ kind: 'jwks'; issuer: string; jwksUrl: string } & TokenRules)
+  | ({ kind: 'development'; issuer: string } & TokenRules)
+  | { kind: 'missing'; problem: string };
+
+/** The `iss` and `aud` of the development issuer's tokens. */
+export const DEVELOPMENT_ISSUER = 'urn:nest-modulith:development-issuer';
+export const DEVELOPMENT_AUDIENCE = 'nest-modulith';
+
 export type DatabaseConfig =
   { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
 
@@ -12,7 +35,13 @@ export interface AppConfig {
     bodyLimitBytes: number;
     shutdownGraceMs: number;
     loadShedding: { maxEventLoopDelayMs: number; maxInFlight: number; retryAfterSeconds: number };
+    /** Proxies (IPs, CIDRs) whose X-Forwarded-For names the client; empty: the peer address is the client. */
+    trustedProxies: string[];
+    corsOrigins: string[];
+    /** Requests per window per authenticated client and per anonymous IP address; 0: no limit. */
+    rateLimit: { perClient: number; perIp: number; windowMs: number };
   };
+  auth: AuthConfig;
   database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string };
   seedSampleData: boolean;
   log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
@@ -62,14 +91,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     throw new ConfigurationError(
       parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.');
+        const [name = '', item] = issue.path.map(String);
         const value = env[name];
         const shown = SECRET_BEARING.has(name) ? '(value hidden)' : JSON.stringify(value);
-        return `${name}: ${issue.message} (got ${shown})`;
+        // Lists (comma-separated) name the entry at fault.
+        const where = item === undefined ? '' : `entry ${Number(item) + 1}: `;
+        return `${name}: ${where}${issue.message} (got ${shown})`;
       }),
     );
   }
   const e = parsed.data;
+  const auth = authConfig(e);
   const database: DatabaseConfig = e.DATABASE_URL
     ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
     : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR };
@@ -86,7 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxInFlight: e.LOAD_SHED_MAX_IN_FLIGHT,
         retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
       },
+      trustedProxies: e.TRUSTED_PROXIES,
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimit: { perClient: e.RATE_LIMIT_PER_CLIENT, perIp: e.RATE_LIMIT_PER_IP, windowMs: e.RATE_LIMIT_WINDOW_MS },
     },
+    auth,
     database: { ...database, migrateOnStart: e.DATABASE_MIGRATE_ON_START, migrationsDir: e.MIGRATIONS_DIR },
     seedSampleData: e.SEED_SAMPLE_DATA,
     log: { level: e.LOG_LEVEL, httpRequests: e.LOG_HTTP_REQUESTS },
@@ -127,5 +163,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
       namespace: e.CACHE_NAMESPACE,
     },
+  };
+}
+
+const ISSUER_VARIABLES = ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL'] as const;
+
+/**
+ * No fallback secret and no silent default: outside embedded mode the issuer must be named, and the
+ * development issuer (anyone who can reach it mints any token) never runs with NODE_ENV=production.
+ */
+function authConfig(e: Environment): AuthConfig {
+  const rules: TokenRules = {
+    audience: e.AUTH_AUDIENCE ?? DEVELOPMENT_AUDIENCE,
+    algorithms: e.AUTH_ALGORITHMS,
+    rolesClaim: e.AUTH_ROLES_CLAIM,
+    adminRole: e.AUTH_ADMIN_ROLE,
+    clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+  };
+  const missing = ISSUER_VARIABLES.filter((name) => e[name] === undefined);
+  if (missing.length > 0 && missing.length < ISSUER_VARIABLES.length) {
+    throw new ConfigurationError(missing.map((name) => `${name}: required with ${ISSUER_VARIABLES.join(', ')}`));
+  }
+  if (e.AUTH_DEV_ISSUER === true && missing.length === 0) {
+    throw new ConfigurationError(['AUTH_DEV_ISSUER: cannot be combined with AUTH_ISSUER; choose one issuer']);
+  }
+  if (e.AUTH_DEV_ISSUER === true && e.NODE_ENV === 'production') {
+    throw new ConfigurationError(['AUTH_DEV_ISSUER: the development issuer cannot run with NODE_ENV=production']);
+  }
+  if (missing.length === 0) {
+    return { kind: 'jwks', issuer: e.AUTH_ISSUER!, jwksUrl: e.AUTH_JWKS_URL!, ...rules };
+  }
+  const embeddedDevelopment = e.DATABASE_URL === undefined && e.NODE_ENV !== 'production';
+  if (e.AUTH_DEV_ISSUER ?? embeddedDevelopment) {
+    return { kind: 'development', issuer: DEVELOPMENT_ISSUER, ...rules, audience: DEVELOPMENT_AUDIENCE };
+  }
+  return {
+    kind: 'missing',
+    problem:
+      `${ISSUER_VARIABLES.join(', ')}: required to serve the API ` +
+      (e.NODE_ENV === 'production'
+        ? 'with NODE_ENV=production'
+        : 'outside embedded mode (or AUTH_DEV_ISSUER=true, for local development only)'),
   };
 }

@@ -13,6 +13,31 @@ const integer = (min: number, max: number) =>
  * Every environment variable the process reads, in one place. Names and defaults are part of the
  * project's contract (see .env.example); a value that does not fit stops the process at startup.
  */
+/** Signature algorithms a JWKS can hold: asymmetric only, so a public key can never verify an HMAC token. */
+export const TOKEN_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .pipe(z.array(item));
+
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: integer(1, 65535).default(3000),
@@ -71,6 +96,32 @@ export const environmentSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, ".", "_" or "-"' })
     .default('cache'),
+  /** The token issuer (`iss`), the API's audience (`aud`) and the issuer's signing keys: all three, or none. */
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  AUTH_ALGORITHMS: commaList(z.enum(TOKEN_ALGORITHMS))
+    .refine((algorithms) => algorithms.length > 0, { error: `expected some of ${TOKEN_ALGORITHMS.join(', ')}` })
+    .default(['RS256', 'ES256']),
+  /** Dotted path to the array of role names in the token; Keycloak puts realm roles at realm_access.roles. */
+  AUTH_ROLES_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, { error: 'expected a dotted claim path' })
+    .default('realm_access.roles'),
+  AUTH_ADMIN_ROLE: z.string().min(1).default('admin'),
+  AUTH_CLOCK_TOLERANCE_SECONDS: integer(0, 300).default(5),
+  /** Tokens minted by the process itself (keys generated at boot): local development only, refused in production. */
+  AUTH_DEV_ISSUER: booleanFlag.optional(),
+  /** Proxies whose X-Forwarded-For is believed (IPs or CIDRs); others' is ignored, so it cannot dodge a limit. */
+  TRUSTED_PROXIES: commaList(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).default([]),
+  /** Browser origins allowed to call the API (exact `scheme://host[:port]`); none by default. */
+  CORS_ORIGINS: commaList(
+    z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, { error: 'expected an origin' }),
+  ).default([]),
+  /** Requests per window per authenticated client, and per IP address for anonymous ones; 0 turns a limit off. */
+  RATE_LIMIT_PER_CLIENT: integer(0, 10_000_000).default(1_200),
+  RATE_LIMIT_PER_IP: integer(0, 10_000_000).default(300),
+  RATE_LIMIT_WINDOW_MS: integer(100, 86_400_000).default(60_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

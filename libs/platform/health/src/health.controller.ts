@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Public } from '@platform/auth';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Caches } from '@platform/cache';
 import { DatabaseConnection } from '@platform/database';
@@ -18,6 +19,7 @@ export class ShutdownSignal implements BeforeApplicationShutdown {
 }
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

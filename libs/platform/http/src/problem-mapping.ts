@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { IssuerUnavailable } from '@platform/auth';
 import { BusinessRuleViolation, ResourceNotFound, StateConflict } from '@platform/ddd';
 import { kebabCase, problemType, sentenceCase, type ProblemDetails } from './problem-details';
 import { MalformedBody } from './json-body';
@@ -74,6 +75,14 @@ export function toProblem(error: unknown): ProblemDetails {
       title: sentenceCase(error.reason),
       status: HttpStatus.CONFLICT,
       detail: error.message,
+    };
+  }
+  if (error instanceof IssuerUnavailable) {
+    return {
+      type: problemType('token-issuer-unavailable'),
+      title: 'Token issuer unavailable',
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      detail: 'The keys that verify bearer tokens cannot be fetched right now; retry shortly.',
     };
   }
   if (error instanceof HttpException) {

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, NotFoundException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { Public } from '@platform/auth';
 import { Telemetry } from './telemetry';
 
 const serializer = new PrometheusSerializer();
@@ -10,6 +11,8 @@ const serializer = new PrometheusSerializer();
  * when scraped (observable gauges, such as the outbox backlog, run their callbacks then).
  */
 @ApiExcludeController()
+// Scraped without credentials: keep it on the internal network (docs/security.md, API8).
+@Public()
 @Controller('metrics')
 export class MetricsController {
   @Get()
