@@ -1,9 +1,9 @@
 /**
- * Static checks of docker-compose.yml, deploy/Dockerfile, .dockerignore and the observability configuration
- * under deploy/ (no Docker engine runs here), against the Compose Specification, each other and the rest of
- * the repository. Each check is a pure function from files' text to their problems, each naming the file and
- * what is wrong. The last block feeds broken copies of the real files to the same functions, so that a check
- * that stops seeing anything fails too.
+ * Static checks of docker-compose.yml, deploy/Dockerfile, .dockerignore, the observability configuration and
+ * the Keycloak realm under deploy/ (no Docker engine runs here), against the Compose Specification, each other
+ * and the rest of the repository. Each check is a pure function from files' text to their problems, each naming
+ * the file and what is wrong. The last block feeds broken copies of the real files to the same functions, so
+ * that a check that stops seeing anything fails too.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -670,6 +670,202 @@ function observabilityProblems(composeText: string, files: Files): string[] {
   return stack.problems;
 }
 
+// --- Identity: Keycloak, deploy/keycloak and the api's token settings ----------------------------
+
+const KEYCLOAK_IMAGE = 'quay.io/keycloak/keycloak';
+const KEYCLOAK_REALM = 'deploy/keycloak/nest-modulith-realm.json';
+/** Where `kc.sh start-dev --import-realm` reads realm files (*.json) at start. */
+const KEYCLOAK_IMPORT_DIR = '/opt/keycloak/data/import';
+/** Keycloak's HTTP port, unless KC_HTTP_PORT says otherwise. */
+const KEYCLOAK_HTTP_PORT = 8080;
+/**
+ * The client scope that puts each claim the api reads into access tokens. Since Keycloak 25, sub comes from
+ * the "basic" scope (no longer built in) and realm_access.roles from "roles": without them, tokens lack both.
+ */
+const CLAIM_SCOPES: Record<string, string> = { sub: 'basic', 'realm_access.roles': 'roles' };
+/**
+ * The realm default client scopes that Keycloak creates, and gives every client that lists none of its own,
+ * when a realm file has no "clientScopes": with "clientScopes", it creates none of them (not even basic).
+ */
+const KEYCLOAK_DEFAULT_SCOPES = ['profile', 'email', 'roles', 'web-origins', 'acr', 'basic'];
+/** The api's defaults (AUTH_ROLES_CLAIM, AUTH_ADMIN_ROLE). */
+const DEFAULT_ROLES_CLAIM = 'realm_access.roles';
+const DEFAULT_ADMIN_ROLE = 'admin';
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
+
+/** Whether a client of a realm file obtains tokens at all (Keycloak enables the standard flow unless told not to). */
+const issuesTokens = (client: Dict): boolean =>
+  client.enabled !== false &&
+  client.bearerOnly !== true &&
+  [client.standardFlowEnabled !== false, client.implicitFlowEnabled, client.directAccessGrantsEnabled].includes(true);
+
+/** Whether a client's protocol mappers put `audience` into the access token's aud. */
+const addsAudience = (client: Dict, audience: string): boolean =>
+  listOf(client.protocolMappers)
+    .map(asDict)
+    .some(({ protocolMapper, config }) => {
+      const settings = asDict(config);
+      // Keycloak reads the client audience first, the custom one only when there is none.
+      const added = settings['included.client.audience'] ?? settings['included.custom.audience'];
+      return (
+        protocolMapper === 'oidc-audience-mapper' && settings['access.token.claim'] === 'true' && added === audience
+      );
+    });
+
+/**
+ * The realm file is mounted where Keycloak imports it, and the tokens it issues pass the api's checks: iss is
+ * the api's AUTH_ISSUER (Keycloak writes KC_HOSTNAME into it, whoever asks), the api fetches the keys from the
+ * service inside the network, a client that the password grant can use adds AUTH_AUDIENCE to aud, the clients'
+ * scopes put sub and the roles claim into access tokens, the admin role exists and the demo users can log in.
+ */
+function keycloakProblems(composeText: string, files: Files): string[] {
+  const services = asDict(parseCompose(composeText, [])?.services); // composeProblems reports its problems
+  const names = Object.keys(services).filter((n) => String(asDict(services[n]).image).split(':')[0] === KEYCLOAK_IMAGE);
+  if (names.length !== 1) return [`${COMPOSE}: expected one service running ${KEYCLOAK_IMAGE}, found ${names.length}`];
+  const name = names[0] ?? '';
+  const keycloak = asDict(services[name]);
+  const at = `${COMPOSE} service "${name}"`;
+  const problems: string[] = [];
+
+  const command = Array.isArray(keycloak.command)
+    ? keycloak.command.map(String)
+    : String(keycloak.command).split(/\s+/);
+  if (!command.includes('--import-realm')) {
+    problems.push(`${at}: command ${JSON.stringify(keycloak.command)} must pass --import-realm`);
+  }
+  const mounted = bindMounts(keycloak).some(
+    ({ source, target }) =>
+      (source === KEYCLOAK_REALM && path.posix.dirname(target) === KEYCLOAK_IMPORT_DIR && target.endsWith('.json')) ||
+      (source === path.posix.dirname(KEYCLOAK_REALM) && path.posix.normalize(target) === KEYCLOAK_IMPORT_DIR),
+  );
+  if (!mounted) {
+    problems.push(`${at}: must mount ./${KEYCLOAK_REALM} into ${KEYCLOAK_IMPORT_DIR}/, where --import-realm reads it`);
+  }
+  let realm: Dict;
+  try {
+    realm = asDict(JSON.parse(files[KEYCLOAK_REALM] ?? ''));
+  } catch (error) {
+    return [...problems, `${KEYCLOAK_REALM} is not valid JSON: ${String(error)}`];
+  }
+  const realmName = typeof realm.realm === 'string' ? realm.realm : '';
+  if (realmName === '') problems.push(`${KEYCLOAK_REALM}: no realm name ("realm")`);
+
+  // Issuer and keys: the host fetches tokens at KC_HOSTNAME, the api fetches the keys inside the network.
+  const env = environmentOf(keycloak);
+  const api = environmentOf(asDict(services.api));
+  const hostname = (env.KC_HOSTNAME ?? '').replace(/\/+$/, '');
+  const httpPort = Number(env.KC_HTTP_PORT ?? KEYCLOAK_HTTP_PORT);
+  if (!/^https?:\/\//.test(hostname) || !URL.canParse(hostname)) {
+    problems.push(
+      `${at}: KC_HOSTNAME is ${hostname || 'unset'}, not a full URL (http://localhost:8080): the tokens' iss`,
+    );
+  } else {
+    const issuer = `${hostname}/realms/${realmName}`;
+    if (api.AUTH_ISSUER !== issuer) {
+      problems.push(
+        `${COMPOSE} service "api": AUTH_ISSUER is ${api.AUTH_ISSUER ?? 'unset'}, not the realm's issuer ${issuer} (KC_HOSTNAME/realms/<realm>)`,
+      );
+    }
+    const { port } = hostAndPort(hostname);
+    const ports = listOf(keycloak.ports).map((p) =>
+      isDict(p) ? [String(p.published), String(p.target)] : String(p).split(':').slice(-2),
+    );
+    if (!ports.some(([host, target]) => Number(host) === port && Number(target?.split('/')[0]) === httpPort)) {
+      problems.push(
+        `${at}: must publish KC_HOSTNAME's port ${port} to its HTTP port ${httpPort}: the host gets tokens there`,
+      );
+    }
+  }
+  const jwks = `http://${name}:${httpPort}/realms/${realmName}/protocol/openid-connect/certs`;
+  if (api.AUTH_JWKS_URL !== jwks) {
+    problems.push(
+      `${COMPOSE} service "api": AUTH_JWKS_URL is ${api.AUTH_JWKS_URL ?? 'unset'}, not the realm's keys ${jwks}`,
+    );
+  }
+
+  // Audience: the README's password grant (a public client, no secret) must give tokens the api accepts.
+  const clients = listOf(realm.clients).map(asDict);
+  const audience = api.AUTH_AUDIENCE ?? '';
+  if (audience === '') {
+    problems.push(`${COMPOSE} service "api": AUTH_AUDIENCE is unset`);
+  } else {
+    if (!clients.some((client) => client.clientId === audience)) {
+      problems.push(`${KEYCLOAK_REALM}: no client "${audience}" (the api's AUTH_AUDIENCE)`);
+    }
+    const passwordGrant = clients.filter((c) => issuesTokens(c) && c.directAccessGrantsEnabled && c.publicClient);
+    if (!passwordGrant.some((client) => addsAudience(client, audience))) {
+      problems.push(
+        `${KEYCLOAK_REALM}: no public client with direct access grants adds ${audience} (AUTH_AUDIENCE) to aud: give one an oidc-audience-mapper with included.client.audience "${audience}" and access.token.claim "true"`,
+      );
+    }
+  }
+
+  // Claims: sub (the customer) and the roles claim come from client scopes that each client must have. Without
+  // "clientScopes" Keycloak creates its defaults and makes them the realm's; with it, only the listed ones exist
+  // (checked by name) and the realm's defaults are its "defaultDefaultClientScopes".
+  const listed = realm.clientScopes === undefined ? undefined : listOf(realm.clientScopes).map((s) => asDict(s).name);
+  const realmDefaults = listed ? listOf(realm.defaultDefaultClientScopes).map(String) : KEYCLOAK_DEFAULT_SCOPES;
+  const rolesClaim = api.AUTH_ROLES_CLAIM ?? DEFAULT_ROLES_CLAIM;
+  for (const client of clients.filter(issuesTokens)) {
+    const scopes = (
+      Array.isArray(client.defaultClientScopes) ? client.defaultClientScopes.map(String) : realmDefaults
+    ).filter((scope) => (listed ?? KEYCLOAK_DEFAULT_SCOPES).includes(scope));
+    for (const claim of ['sub', rolesClaim]) {
+      const scope = CLAIM_SCOPES[claim];
+      const mapped = listOf(client.protocolMappers).some((m) => asDict(asDict(m).config)['claim.name'] === claim);
+      if (scope !== undefined && !scopes.includes(scope)) {
+        problems.push(
+          `${KEYCLOAK_REALM} client "${String(client.clientId)}": default client scopes [${scopes.join(', ')}] lack "${scope}", which puts ${claim} into access tokens`,
+        );
+      } else if (scope === undefined && !mapped) {
+        problems.push(
+          `${KEYCLOAK_REALM} client "${String(client.clientId)}": no protocol mapper puts ${claim} (AUTH_ROLES_CLAIM) into tokens`,
+        );
+      }
+    }
+  }
+
+  // Roles and users: an admin and a customer, each able to use the password grant.
+  const adminRole = api.AUTH_ADMIN_ROLE ?? DEFAULT_ADMIN_ROLE;
+  const users = listOf(realm.users).map(asDict);
+  const isAdmin = (user: Dict) => listOf(user.realmRoles).includes(adminRole);
+  if (!listOf(asDict(realm.roles).realm).some((role) => asDict(role).name === adminRole)) {
+    problems.push(`${KEYCLOAK_REALM}: no realm role "${adminRole}" (the api's AUTH_ADMIN_ROLE)`);
+  }
+  if (!users.some(isAdmin)) problems.push(`${KEYCLOAK_REALM}: no user has the realm role "${adminRole}"`);
+  if (users.length > 0 && users.every(isAdmin)) {
+    problems.push(`${KEYCLOAK_REALM}: every user has the realm role "${adminRole}": none is a mere customer`);
+  }
+  const ids = new Set<unknown>();
+  for (const user of users) {
+    const who = `${KEYCLOAK_REALM} user "${String(user.username)}"`;
+    if (typeof user.id !== 'string' || !UUID.test(user.id)) {
+      problems.push(`${who}: needs a fixed id (a UUID), so that its tokens' sub is known in advance`);
+    } else if (ids.has(user.id)) {
+      problems.push(`${who}: id ${user.id} is another user's too`);
+    }
+    ids.add(user.id);
+    const credentials = listOf(user.credentials).map(asDict);
+    if (!credentials.some((c) => c.type === 'password' && typeof c.value === 'string' && c.value && !c.temporary)) {
+      problems.push(`${who}: needs a password credential (type "password", a value, not temporary)`);
+    }
+    if (user.enabled !== true) problems.push(`${who}: must be enabled ("enabled": true)`);
+    // Keycloak 24+'s user profile: a user missing any of these must update the account before any grant.
+    const missing = ['email', 'firstName', 'lastName'].filter((key) => typeof user[key] !== 'string' || !user[key]);
+    if (user.emailVerified !== true) missing.push('emailVerified: true');
+    if (missing.length > 0) {
+      problems.push(
+        `${who}: lacks ${missing.join(', ')}; the password grant would fail ("Account is not fully set up")`,
+      );
+    }
+    if (listOf(user.requiredActions).length > 0) {
+      problems.push(`${who}: required actions ${JSON.stringify(user.requiredActions)} block the password grant`);
+    }
+  }
+  if (users.length === 0) problems.push(`${KEYCLOAK_REALM}: no users`);
+  return problems;
+}
+
 // --- The real files -------------------------------------------------------------------------------
 
 const facts = readRepoFacts();
@@ -691,6 +887,9 @@ describe('deployment files', () => {
   it('the collector, Prometheus and Grafana are configured for the services and the series of the apps', () => {
     expect(observabilityProblems(compose, deployFiles)).toEqual([]);
   });
+  it('Keycloak imports a realm whose tokens the api accepts: issuer, keys, audience, claims, roles and users', () => {
+    expect(keycloakProblems(compose, deployFiles)).toEqual([]);
+  });
 });
 
 // --- The checks bite: broken copies of the real files ---------------------------------------------
@@ -710,6 +909,11 @@ const observabilityWith = (file: string, from: string | RegExp, to: string) =>
     ? observabilityProblems(broken(compose, from, to), deployFiles)
     : observabilityProblems(compose, { ...deployFiles, [file]: broken(deployFiles[file] ?? '', from, to) });
 const DASHBOARD = 'deploy/grafana/dashboards/nest-modulith.json';
+/** The Keycloak checks with one file changed: docker-compose.yml or the realm file. */
+const keycloakWith = (file: string, from: string | RegExp, to: string) =>
+  file === COMPOSE
+    ? keycloakProblems(broken(compose, from, to), deployFiles)
+    : keycloakProblems(compose, { ...deployFiles, [file]: broken(deployFiles[file] ?? '', from, to) });
 
 describe('the checks bite: each broken copy of a real file is reported', () => {
   const cases: Record<string, [problems: () => string[], expected: RegExp]> = {
@@ -803,6 +1007,53 @@ describe('the checks bite: each broken copy of a real file is reported', () => {
     'a query on a job Prometheus does not scrape': [
       () => observabilityWith(DASHBOARD, 'job=\\"api\\"', 'job=\\"apis\\"'),
       /nest-modulith.json panel "Requests by route": job "apis", which deploy\/prometheus\/prometheus.yml does not scrape/,
+    ],
+    'a realm file mounted where Keycloak does not import it': [
+      () =>
+        keycloakWith(COMPOSE, ':/opt/keycloak/data/import/nest-modulith-realm.json:ro', ':/opt/keycloak/realm.json:ro'),
+      /service "keycloak": must mount .\/deploy\/keycloak\/nest-modulith-realm.json into \/opt\/keycloak\/data\/import\//,
+    ],
+    'a realm file that is not JSON': [
+      () => keycloakWith(KEYCLOAK_REALM, /,\n {2}"enabled"/, '\n  "enabled"'),
+      /deploy\/keycloak\/nest-modulith-realm.json is not valid JSON/,
+    ],
+    'an issuer other than the one Keycloak writes into tokens': [
+      () => keycloakWith(COMPOSE, 'AUTH_ISSUER: http://localhost:8080/', 'AUTH_ISSUER: http://keycloak:8080/'),
+      /service "api": AUTH_ISSUER is http:\/\/keycloak:8080\/realms\/nest-modulith, not the realm's issuer http:\/\/localhost:8080\/realms\/nest-modulith/,
+    ],
+    "keys fetched at the address of the host, out of the api container's reach": [
+      () => keycloakWith(COMPOSE, 'AUTH_JWKS_URL: http://keycloak:8080/', 'AUTH_JWKS_URL: http://localhost:8080/'),
+      /AUTH_JWKS_URL is http:\/\/localhost:8080\/realms\/nest-modulith\/protocol\/openid-connect\/certs, not the realm's keys http:\/\/keycloak:8080\//,
+    ],
+    'no audience mapper on the password-grant client': [
+      () =>
+        keycloakWith(
+          KEYCLOAK_REALM,
+          '"protocolMapper": "oidc-audience-mapper"',
+          '"protocolMapper": "oidc-hardcoded-claim-mapper"',
+        ),
+      /no public client with direct access grants adds nest-modulith-api \(AUTH_AUDIENCE\) to aud/,
+    ],
+    'a client without the basic scope (no sub since Keycloak 25)': [
+      () => keycloakWith(KEYCLOAK_REALM, '"defaultClientScopes": ["basic", ', '"defaultClientScopes": ['),
+      /client "nest-modulith-cli": default client scopes \[roles, profile, email\] lack "basic", which puts sub into/,
+    ],
+    'the admin role missing from the realm': [
+      () => keycloakWith(KEYCLOAK_REALM, '"name": "admin"', '"name": "administrator"'),
+      /nest-modulith-realm.json: no realm role "admin" \(the api's AUTH_ADMIN_ROLE\)/,
+    ],
+    'no user with the admin role': [
+      () => keycloakWith(KEYCLOAK_REALM, '["default-roles-nest-modulith", "admin"]', '["default-roles-nest-modulith"]'),
+      /nest-modulith-realm.json: no user has the realm role "admin"/,
+    ],
+    'a demo user without a fixed id, and one whose email is not verified': [
+      () =>
+        keycloakWith(
+          KEYCLOAK_REALM,
+          /"id": "[^"]*",\n {6}"username": "bob",([\s\S]*?)"emailVerified": true/,
+          '"username": "bob",$1"emailVerified": false',
+        ),
+      /user "bob": needs a fixed id[\s\S]*user "bob": lacks emailVerified: true; the password grant would fail/,
     ],
   };
   it.each(Object.entries(cases))('%s', (_name, [problems, expected]) => {
