@@ -239,7 +239,13 @@ export class OutboxRelay {
       session.queryScript<ClaimedRow>(
         // Claims are serialised per outbox (a few milliseconds each): two relays deciding at the
         // same time could otherwise both take events of one subject.
-        `SELECT pg_advisory_xact_lock(hashtext(${sqlLiteral(`outbox-claim:${schema}`)}));
+        // The claim must walk the pending index in id order and stop at the batch: planned from the
+        // statistics of an outbox that was empty when last analyzed (a new deployment, a quiet night),
+        // PostgreSQL would rather check every pending row of a sudden backlog, then sort (1.2 s for
+        // 20,000 rows instead of 3 ms). These settings last until the claim commits.
+        `SET LOCAL enable_bitmapscan = off;
+         SET LOCAL enable_sort = off;
+         SELECT pg_advisory_xact_lock(hashtext(${sqlLiteral(`outbox-claim:${schema}`)}));
          WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
          candidates AS (
            SELECT c.id FROM ${t} c, horizon
@@ -297,7 +303,11 @@ export class OutboxRelay {
       await context.with(only ? trace.setSpan(ROOT_CONTEXT, only) : ROOT_CONTEXT, () =>
         this.broker.publish(ordered.map(messageOf)),
       );
-      const dueInMs = await this.markPublished(ordered.map((row) => row.id));
+      // After a full batch the relay claims again at once: when the next event is due is not asked.
+      const dueInMs = await this.markPublished(
+        ordered.map((row) => row.id),
+        ordered.length < this.options.batchSize,
+      );
       this.outage = 0;
       return dueInMs;
     } catch (error) {
@@ -388,7 +398,19 @@ export class OutboxRelay {
    * another relay owns them. The SELECT shares the UPDATE's snapshot, taken before the update, so it
    * would still see the rows being marked as pending, leased for a while: it leaves them out itself.
    */
-  private async markPublished(ids: string[]): Promise<number | null> {
+  private async markPublished(ids: string[], askNextDue = true): Promise<number | null | undefined> {
+    if (!askNextDue) {
+      await this.database.withSession((session) =>
+        session.query(
+          `UPDATE ${this.table}
+           SET status = 'PUBLISHED', published_at = now(), leased_until = NULL, leased_by = NULL
+           WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND status = 'PENDING'`,
+          [ids, this.options.relayId],
+        ),
+      );
+      this.counters.published += ids.length;
+      return undefined;
+    }
     const [row] = await this.database.withSession((session) =>
       session.query<{ due_in_ms: number | null }>(
         `WITH marked AS (
@@ -397,7 +419,7 @@ export class OutboxRelay {
            WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND status = 'PENDING'
          )
          SELECT ${DUE_IN_MS} AS due_in_ms FROM ${this.table}
-         WHERE status = 'PENDING' AND (id <> ALL($1::bigint[]) OR leased_by IS DISTINCT FROM $2)`,
+         WHERE status = 'PENDING' AND NOT (leased_by IS NOT DISTINCT FROM $2 AND id = ANY($1::bigint[]))`,
         [ids, this.options.relayId],
       ),
     );
