@@ -183,25 +183,19 @@ async function benchMode(
       durationSeconds: SECONDS,
       expectStatus: 200,
     });
+    const place = (route: string) =>
+      measure(`${mode} POST ${route}`, {
+        url: `${edge.url}${route}`,
+        method: 'POST',
+        headers: customer,
+        bodies: orderBodies,
+        connections: CONNECTIONS,
+        durationSeconds: SECONDS,
+        expectStatus: 201,
+      });
     // The baseline first: it leaves no saga work behind to slow down what comes next.
-    results.scenarios.baselineOrder = await measure(`${mode} POST /bench/baseline-orders`, {
-      url: `${edge.url}/bench/baseline-orders`,
-      method: 'POST',
-      headers: customer,
-      bodies: orderBodies,
-      connections: CONNECTIONS,
-      durationSeconds: SECONDS,
-      expectStatus: 201,
-    });
-    results.scenarios.placeOrder = await measure(`${mode} POST /orders`, {
-      url: `${edge.url}/orders`,
-      method: 'POST',
-      headers: customer,
-      bodies: orderBodies,
-      connections: CONNECTIONS,
-      durationSeconds: SECONDS,
-      expectStatus: 201,
-    });
+    results.scenarios.baselineOrder = await place('/bench/baseline-orders');
+    results.scenarios.placeOrder = await place('/orders');
   } finally {
     await edge.stop();
   }

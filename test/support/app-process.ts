@@ -1,20 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port';
 import { testIssuer } from './test-issuer';
 
-const ROOT = path.resolve(__dirname, '../..');
+export { freePort };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const ROOT = path.resolve(__dirname, '../..');
 
 // A test that starts an app as a process waits for it to compile on the fly, boot and migrate:
 // seconds alone, several times that on a machine busy with other suites. Every file importing this
