@@ -89,8 +89,9 @@ function servers(root: string): Record<string, unknown> {
       description:
         'Without `KAFKA_BROKERS`, a broker inside the process carries the same messages behind the same ' +
         'messaging port, with the semantics of the Kafka adapter: topics split into partitions by key, ' +
-        'consumer groups with committed positions. Nothing survives the process; the outbox is the durable ' +
-        'record, and the relay publishes again whatever was not marked as published.',
+        'consumer groups with committed positions. It accepts a message once every group consuming its topic ' +
+        'has handled it, so the outbox marks it published only then: a process that dies loses nothing, the ' +
+        'relay publishes again whatever was not marked.',
       tags: [{ name: 'env:embedded' }],
     },
   };

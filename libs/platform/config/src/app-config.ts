@@ -47,9 +47,22 @@ export interface AppConfig {
   log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
   /** The payment provider; no URL: the api starts the simulator in-process (apps/payment-gateway). */
   paymentGateway: { url: string | null; timeoutMs: number; attempts: number; concurrency: number; queue: number };
-  /** Kafka when KAFKA_BROKERS is set; otherwise the in-process broker (one process only). */
+  /** Kafka when KAFKA_BROKERS is set; otherwise the in-process broker (messages stay in one process). */
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number } | null;
+  /**
+   * The deployable that relays the outboxes and runs the consumers and the timers: the worker with
+   * Kafka; with the in-process broker the api by default, or a worker over a shared PostgreSQL
+   * (its broker then lives in the worker, and the api only records events).
+   */
+  backgroundWorkIn: 'api' | 'worker';
+  /** SIGUSR2 makes the broker unavailable, then available again (`npm run chaos`). */
+  messagingFaultInjection: boolean;
   outbox: {
+    /**
+     * Relays per outbox. The in-process broker accepts a message once it is handled, so one relay
+     * waits on its slowest consumer (a payment call): several keep the other events moving.
+     */
+    relays: number;
     batchSize: number;
     leaseMs: number;
     maxAttempts: number;
@@ -101,6 +114,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.BACKGROUND_WORK_IN === 'worker' && !e.DATABASE_URL) {
+    throw new ConfigurationError([
+      'BACKGROUND_WORK_IN: "worker" needs DATABASE_URL (the embedded database lives inside the api process)',
+    ]);
+  }
+  if (e.MESSAGING_FAULT_INJECTION && e.NODE_ENV === 'production') {
+    throw new ConfigurationError(['MESSAGING_FAULT_INJECTION: fault injection cannot run with NODE_ENV=production']);
+  }
   const auth = authConfig(e);
   const database: DatabaseConfig = e.DATABASE_URL
     ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
@@ -141,7 +162,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           replicationFactor: e.KAFKA_REPLICATION_FACTOR,
         }
       : null,
+    backgroundWorkIn: e.BACKGROUND_WORK_IN ?? (e.KAFKA_BROKERS ? 'worker' : 'api'),
+    messagingFaultInjection: e.MESSAGING_FAULT_INJECTION,
     outbox: {
+      relays: e.OUTBOX_RELAYS ?? (e.KAFKA_BROKERS ? 1 : 4),
       batchSize: e.OUTBOX_BATCH_SIZE,
       leaseMs: e.OUTBOX_LEASE_MS,
       maxAttempts: e.OUTBOX_MAX_ATTEMPTS,

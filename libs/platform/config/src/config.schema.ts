@@ -68,10 +68,16 @@ export const environmentSchema = z.object({
     .string()
     .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })
     .optional(),
+  /** Which deployable relays the outboxes and runs the consumers and timers (default: worker with Kafka, else api). */
+  BACKGROUND_WORK_IN: z.enum(['api', 'worker']).optional(),
+  /** Lets SIGUSR2 switch the message broker off and on (chaos testing): never set it in production. */
+  MESSAGING_FAULT_INJECTION: booleanFlag.default(false),
   KAFKA_CLIENT_ID: z.string().min(1).default('nest-modulith'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(6),
   KAFKA_REPLICATION_FACTOR: integer(1, 10).default(1),
   OUTBOX_BATCH_SIZE: integer(1, 5000).default(200),
+  /** Relays per outbox in the relaying process (default: 1 with Kafka, 4 with the in-process broker). */
+  OUTBOX_RELAYS: integer(1, 32).optional(),
   OUTBOX_LEASE_MS: integer(1000, 600_000).default(30_000),
   OUTBOX_MAX_ATTEMPTS: integer(1, 100).default(10),
   OUTBOX_POLL_INTERVAL_MS: integer(10, 600_000).default(1_000),

@@ -19,12 +19,13 @@ import { BackgroundWork } from './background-work';
 export type ProcessRole = 'api' | 'worker';
 
 /**
- * Where the asynchronous work runs. With Kafka, in the worker: api instances only record events.
- * With the in-process broker (no KAFKA_BROKERS), messages cannot leave the process, so the api
- * relays and consumes itself; a worker without Kafka has nothing to do.
+ * Where the asynchronous work runs (BACKGROUND_WORK_IN). With Kafka, in the worker by default: api
+ * instances only record events. With the in-process broker messages cannot leave the process that
+ * relays them, so one process does all of it: the api by default (embedded, or one api over
+ * PostgreSQL), or the worker, while the api instances only record events in the outboxes.
  */
 export function runsMessaging(role: ProcessRole, config: AppConfig): boolean {
-  return role === 'worker' ? config.kafka !== null : config.kafka === null;
+  return role === config.backgroundWorkIn;
 }
 
 /**
@@ -48,8 +49,11 @@ export class PlatformModule {
         CacheModule,
         DatabaseModule,
         MessagingModule,
-        OutboxModule.forRoot(runsMessaging(role, config)),
+        // Consumers start before relays (Nest bootstraps global modules in import order): the
+        // in-process broker resolves a publish once the groups consuming its topic have handled it,
+        // and a group that has not joined yet would not be waited for.
         InboxModule.forRoot(runsMessaging(role, config)),
+        OutboxModule.forRoot(runsMessaging(role, config)),
         HealthModule,
         ObservabilityModule,
         CqrsModule.forRoot(),

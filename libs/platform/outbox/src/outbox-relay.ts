@@ -76,9 +76,11 @@ interface BatchOutcome {
  *
  * - every committed event is published at least once (a crash before marking it published
  *   means it is published again once the lease ends; consumers deduplicate by event id);
- * - one subject's (aggregate's) events are published in the order they were recorded: a relay
- *   only claims an event when no earlier event of the same subject is still pending elsewhere
- *   (leased by another relay, waiting for a retry, or not yet safely visible);
+ * - one subject's (aggregate's) events of one type are published in the order they were recorded:
+ *   a relay only claims an event when no earlier event of the same subject and type is still
+ *   pending elsewhere (leased by another relay, waiting for a retry, or not yet safely visible).
+ *   That is the order a broker keeps (per key, within a topic; a topic per type): events of other
+ *   types go on, so a command held up by its slow consumer does not hold up the next step;
  * - nothing is skipped because of commit order: an event is claimed only once every transaction
  *   older than it has ended (`txid < pg_snapshot_xmin`), so an event whose transaction commits
  *   late can never be overtaken by a later event of its subject;
@@ -255,7 +257,7 @@ export class OutboxRelay {
              AND c.txid < horizon.xmin
              AND NOT EXISTS (
                SELECT 1 FROM ${t} e
-               WHERE e.subject = c.subject AND e.status = 'PENDING' AND e.id < c.id
+               WHERE e.subject = c.subject AND e.event_type = c.event_type AND e.status = 'PENDING' AND e.id < c.id
                  AND (e.leased_until > now() OR e.next_attempt_at > now() OR e.txid >= horizon.xmin)
              )
            ORDER BY c.id
@@ -320,11 +322,12 @@ export class OutboxRelay {
         `Outbox relay ${this.options.schema}: a batch of ${ordered.length} failed (${(error as Error).message}); publishing one by one`,
       );
     }
-    // One by one, to find the messages that fail; a subject stops at its first failure so that
-    // its later events are not published before it.
+    // One by one, to find the messages that fail; a subject's events of a type stop at their first
+    // failure so that the later ones are not published before it.
     const failedSubjects = new Set<string>();
+    const stream = (row: ClaimedRow) => `${row.event_type}/${row.subject}`;
     for (const [index, row] of ordered.entries()) {
-      if (failedSubjects.has(row.subject)) {
+      if (failedSubjects.has(stream(row))) {
         failed([row], 'held back behind a failed event of its subject');
         await this.release(row.id);
         continue;
@@ -341,7 +344,7 @@ export class OutboxRelay {
           return undefined;
         }
         failed([row], (error as Error).message);
-        failedSubjects.add(row.subject);
+        failedSubjects.add(stream(row));
         await this.recordFailure(row, error as Error);
       }
     }

@@ -30,7 +30,7 @@ export class OutboxFeature {
 export const OUTBOX_RELAYS_ENABLED = Symbol('OUTBOX_RELAYS_ENABLED');
 
 /**
- * Runs one relay per registered outbox while the application is up, when this process is the
+ * Runs `OUTBOX_RELAYS` relays over each registered outbox while the application is up, when this process is the
  * one that relays (see PlatformModule). Relays stop before the database closes.
  */
 @Injectable()
@@ -58,33 +58,40 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
     await this.broker.ensureTopics(features.flatMap((feature) => feature.events.map((event) => event.type)));
     const { outbox } = this.config;
     for (const feature of features) {
-      const relay = new OutboxRelay(
-        this.database,
-        this.broker,
-        {
-          schema: feature.schema,
-          relayId: `${hostname()}:${process.pid}:${feature.schema}`,
-          batchSize: outbox.batchSize,
-          leaseMs: outbox.leaseMs,
-          maxAttempts: outbox.maxAttempts,
-          backoffBaseMs: 100,
-          backoffCapMs: 60_000,
-          pollIntervalMs: outbox.pollIntervalMs,
-          retentionMs: outbox.retentionMs,
-          purgeIntervalMs: 3_600_000,
-        },
-        this.logger,
-      );
-      await relay.start();
-      this.relays.push(relay);
+      for (let n = 1; n <= outbox.relays; n += 1) {
+        await this.startRelay(feature, n);
+      }
     }
     this.stopObserving = observeOutboxBacklogs(
       this.database,
       features.map((feature) => feature.schema),
     );
     this.logger.log(
-      `Relaying ${features.map((feature) => `${feature.schema}.outbox`).join(', ')} to ${this.broker.name}`,
+      `Relaying ${features.map((feature) => `${feature.schema}.outbox`).join(', ')} to ${this.broker.name} (${outbox.relays} relay(s) each)`,
     );
+  }
+
+  private async startRelay(feature: OutboxFeature, n: number): Promise<void> {
+    const { outbox } = this.config;
+    const relay = new OutboxRelay(
+      this.database,
+      this.broker,
+      {
+        schema: feature.schema,
+        relayId: `${hostname()}:${process.pid}:${feature.schema}:${n}`,
+        batchSize: outbox.batchSize,
+        leaseMs: outbox.leaseMs,
+        maxAttempts: outbox.maxAttempts,
+        backoffBaseMs: 100,
+        backoffCapMs: 60_000,
+        pollIntervalMs: outbox.pollIntervalMs,
+        retentionMs: outbox.retentionMs,
+        purgeIntervalMs: 3_600_000,
+      },
+      this.logger,
+    );
+    await relay.start();
+    this.relays.push(relay);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
