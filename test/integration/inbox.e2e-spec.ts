@@ -23,6 +23,7 @@ import {
   MessageBroker,
   toBrokerMessage,
 } from '@platform/messaging';
+import { BreakerOpen } from '@platform/resilience';
 import { z } from 'zod';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 
@@ -190,6 +191,23 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
     expect(await effects()).toEqual(['order-1#1']);
     expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 2, deadLettered: 0 });
     expect(await inboxSize()).toBe(1);
+  });
+
+  it('keeps retrying, past maxAttempts, a handler failing on an open circuit breaker, and applies it once the dependency is back', async () => {
+    let calls = 0;
+    const consumer = await startConsumer(async (delivered, tx) => {
+      calls += 1;
+      if (calls <= 6) {
+        throw new Error('invalidating the cache failed', { cause: new BreakerOpen('redis') });
+      }
+      await applyEffect(delivered, tx);
+    });
+    // The in-process broker resolves the publish once the message is handled.
+    await broker.publish([toBrokerMessage(event('order-1', 1))]);
+
+    expect(calls).toBe(7); // maxAttempts is 3
+    expect(await effects()).toEqual(['order-1#1']);
+    expect(consumer.counters).toEqual({ handled: 1, duplicates: 0, failedAttempts: 6, deadLettered: 0 });
   });
 
   it('dead-letters a message whose handler keeps failing, keeps the others flowing, and replays it after the fix', async () => {

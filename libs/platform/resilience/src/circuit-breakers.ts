@@ -86,6 +86,20 @@ export class BreakerOpen extends Error {
   }
 }
 
+/**
+ * Whether `error`, or an error it was caused by, is a BreakerOpen: the call failed because a
+ * dependency is known to be down, not because of what was asked. Retrying later will do; giving up
+ * on the request (dead-lettering a message) would not be fair to it.
+ */
+export function isBreakerOpen(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof BreakerOpen) {
+      return true;
+    }
+  }
+  return false;
+}
+
 type Thunk = () => Promise<unknown>;
 type ResolvedOptions = Readonly<Required<Omit<BreakerOptions, 'errorFilter'>> & Pick<BreakerOptions, 'errorFilter'>>;
 

@@ -6,6 +6,7 @@ export {
   CircuitBreakers,
   type Breaker,
   BreakerOpen,
+  isBreakerOpen,
   BREAKER_DEFAULTS,
   type BreakerOptions,
   type BreakerState,
