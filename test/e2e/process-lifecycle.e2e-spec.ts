@@ -76,7 +76,9 @@ describe('The api process', () => {
       );
       await waitFor(async () => {
         const { rows } = await blocker.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'ordering.orders'::regclass`,
+          // Placements only: the relays and the saga timer of this process may wait on the lock too.
+          `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE NOT l.granted AND l.relation = 'ordering.orders'::regclass AND a.query ILIKE '%insert into%orders%'`,
         );
         // Every request waits on the lock: all twelve have been received, none is merely queued on a socket.
         return Number(rows[0]!.n) === 12;
