@@ -59,6 +59,8 @@ describe('The api process', () => {
         DATABASE_URL: database.url,
         DATABASE_POOL_SIZE: '20',
         LOG_HTTP_REQUESTS: 'false',
+        // HTTP only: the saga timer and the relays of this process would contend for the lock below too.
+        BACKGROUND_WORK_IN: 'worker',
       });
       // Hold every order insert on a table lock so that requests are provably in flight.
       const blocker = new Client({ connectionString: database.url });
@@ -74,9 +76,13 @@ describe('The api process', () => {
           body: JSON.stringify(order),
         }),
       );
+      // Watched from a connection of its own: polled from inside the blocker's transaction, the
+      // placements were seen to stall (the CI run of 2026-12-02).
+      const observer = new Client({ connectionString: database.url });
+      await observer.connect();
       await waitFor(async () => {
-        const { rows } = await blocker.query<{ n: string }>(
-          // Placements only: the relays and the saga timer of this process may wait on the lock too.
+        const { rows } = await observer.query<{ n: string }>(
+          // Placements only (the one statement inserting the order).
           `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
            WHERE NOT l.granted AND l.relation = 'ordering.orders'::regclass AND a.query ILIKE '%insert into%orders%'`,
         );
@@ -84,6 +90,7 @@ describe('The api process', () => {
         return Number(rows[0]!.n) === 12;
       });
 
+      await observer.end();
       app.child.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 300));
       await expect(fetch(`${app.url}/health/live`)).rejects.toThrow();
