@@ -23,7 +23,7 @@ import {
   MessageBroker,
   toBrokerMessage,
 } from '@platform/messaging';
-import { BreakerOpen } from '@platform/resilience';
+import { BreakerOpen, DependencyUnavailable } from '@platform/resilience';
 import { z } from 'zod';
 import { createTestDatabase, queryDatabase, type TestDatabase } from '../support/test-database';
 
@@ -193,12 +193,16 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
     expect(await inboxSize()).toBe(1);
   });
 
-  it('keeps retrying, past maxAttempts, a handler failing on an open circuit breaker, and applies it once the dependency is back', async () => {
+  it('keeps retrying, past maxAttempts, a handler failing on an unavailable dependency, and applies it once it is back', async () => {
     let calls = 0;
     const consumer = await startConsumer(async (delivered, tx) => {
       calls += 1;
-      if (calls <= 6) {
+      if (calls <= 3) {
         throw new Error('invalidating the cache failed', { cause: new BreakerOpen('redis') });
+      }
+      if (calls <= 6) {
+        // The breaker's half-open probe fails on the connection itself.
+        throw new DependencyUnavailable('Redis: connection refused');
       }
       await applyEffect(delivered, tx);
     });

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { DependencyUnavailable } from '@platform/resilience';
 import type { CacheMetrics } from './cache-metrics';
 import { type CachedValue, decode, encode } from './cached-value';
 import { InvalidationLog } from './invalidation-log';
@@ -20,8 +21,11 @@ export interface RegionRef {
   readonly options: ResolvedRegionOptions;
 }
 
-/** invalidate() could not reach Redis: L2 may still hold the old values. Retry it (it is idempotent). */
-export class CacheInvalidationFailed extends Error {
+/**
+ * invalidate() could not reach Redis: L2 may still hold the old values. Retry it (it is idempotent)
+ * once Redis is back: a dependency's unavailability, not a fault of the change being announced.
+ */
+export class CacheInvalidationFailed extends DependencyUnavailable {
   constructor(
     readonly region: string,
     readonly keys: readonly string[],

@@ -14,7 +14,7 @@ import {
   sentTraceparent,
 } from '@platform/messaging';
 import { contextFromTraceparent, inSpan } from '@platform/observability';
-import { isBreakerOpen } from '@platform/resilience';
+import { isDependencyUnavailable } from '@platform/resilience';
 import { inboxTables } from './inbox-tables';
 
 /**
@@ -113,9 +113,10 @@ export interface InboxCounters {
  * (or, for a handler that owns its transactions, right after them), so a redelivery (a crash before
  * the ack, a relay publishing twice) finds the record and does nothing. A handler that keeps
  * failing is dead-lettered after maxAttempts, so that its partition (the other messages of its
- * key, and the keys sharing the partition) moves on; unless it fails because a dependency's circuit
- * breaker is open (BreakerOpen, or an error caused by one): then it is retried until the dependency
- * is back, and an outage of Redis or a provider never dead-letters a message.
+ * key, and the keys sharing the partition) moves on; unless it fails because a dependency is
+ * unavailable (DependencyUnavailable from @platform/resilience, such as BreakerOpen, or an error
+ * caused by one): then it is retried until the dependency is back, and an outage of Redis or a
+ * provider never dead-letters a message.
  */
 export class InboxConsumer<Contract extends EventContract = EventContract> {
   readonly counters: InboxCounters = { handled: 0, duplicates: 0, failedAttempts: 0, deadLettered: 0 };
@@ -219,9 +220,10 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
       return outcome;
     } catch (error) {
       this.counters.failedAttempts += 1;
-      // A dependency that is down (its circuit breaker open: Redis, a provider) is waited for, as the
-      // outbox waits for the broker: the message is not at fault, and an outage never dead-letters.
-      if (message.deliveryAttempt < maxAttempts || isBreakerOpen(error)) {
+      // A dependency that is down (Redis, a provider: DependencyUnavailable, an open breaker among
+      // them) is waited for, as the outbox waits for the broker: the message is not at fault, and an
+      // outage never dead-letters.
+      if (message.deliveryAttempt < maxAttempts || isDependencyUnavailable(error)) {
         this.logger.warn(
           `Inbox ${name}: event ${event.id} failed (attempt ${message.deliveryAttempt} of ${maxAttempts}): ${(error as Error).message}`,
         );

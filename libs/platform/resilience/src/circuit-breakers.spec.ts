@@ -1,6 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { BREAKER_DEFAULTS, BreakerOpen, type BreakerStateChange, CircuitBreakers } from './circuit-breakers';
+import {
+  BREAKER_DEFAULTS,
+  BreakerOpen,
+  type BreakerStateChange,
+  CircuitBreakers,
+  DependencyUnavailable,
+  isDependencyUnavailable,
+} from './circuit-breakers';
 import { ResilienceModule } from './resilience.module';
 import { TimeoutError } from './timeout';
 
@@ -206,5 +213,22 @@ describe('ResilienceModule', () => {
     }
     await moduleRef.close();
     expect(breakers.snapshot()).toEqual([]);
+  });
+});
+
+describe('isDependencyUnavailable', () => {
+  it('finds a DependencyUnavailable (an open breaker among them) anywhere in the chain of causes, and nothing else', () => {
+    expect(isDependencyUnavailable(new BreakerOpen('redis'))).toBe(true);
+    expect(
+      isDependencyUnavailable(
+        new Error('outer', { cause: new Error('middle', { cause: new BreakerOpen('gateway') }) }),
+      ),
+    ).toBe(true);
+    expect(
+      isDependencyUnavailable(new Error('invalidation failed', { cause: new DependencyUnavailable('refused') })),
+    ).toBe(true);
+    expect(isDependencyUnavailable(new Error('stock row missing'))).toBe(false);
+    expect(isDependencyUnavailable(new Error('outer', { cause: 'a string' }))).toBe(false);
+    expect(isDependencyUnavailable(undefined)).toBe(false);
   });
 });

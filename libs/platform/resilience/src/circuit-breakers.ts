@@ -79,21 +79,24 @@ export interface BreakerLogger {
 }
 
 /** The breaker refused the call (open, or half-open with its trial call in flight): nothing was sent. */
-export class BreakerOpen extends Error {
+/**
+ * A call failed because a dependency is down or unreachable (Redis, a provider), not because of what
+ * was asked: the same request will do once it is back. Work that can wait (a message) waits for it
+ * rather than being given up on.
+ */
+export class DependencyUnavailable extends Error {}
+
+export class BreakerOpen extends DependencyUnavailable {
   constructor(readonly breaker: string) {
     super(`Circuit breaker "${breaker}" is open: the call was not made`);
     this.name = 'BreakerOpen';
   }
 }
 
-/**
- * Whether `error`, or an error it was caused by, is a BreakerOpen: the call failed because a
- * dependency is known to be down, not because of what was asked. Retrying later will do; giving up
- * on the request (dead-lettering a message) would not be fair to it.
- */
-export function isBreakerOpen(error: unknown): boolean {
+/** Whether `error`, or an error it was caused by, says a dependency is unavailable (a BreakerOpen among them). */
+export function isDependencyUnavailable(error: unknown): boolean {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if (cause instanceof BreakerOpen) {
+    if (cause instanceof DependencyUnavailable) {
       return true;
     }
   }
