@@ -10,6 +10,8 @@
 //   CHAOS_SETTLE_SECONDS=240      how long the orders may take to become final once placement ends
 //   CHAOS_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
 //   CHAOS_OUTPUT_DIR=docs         where reliability.md's last results and chaos/results.json are written
+//   CHAOS_WORKER_NODE_OPTIONS=    NODE_OPTIONS for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//                                 (the profile of the last worker, which stops gracefully)
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -104,7 +106,13 @@ async function main(): Promise<number> {
     const worker = new AppProcess(
       'worker',
       'apps/worker/src/main.ts',
-      { ...common, METRICS_PORT: String(await freePort()), LOG_LEVEL: 'info', MESSAGING_FAULT_INJECTION: 'true' },
+      {
+        ...common,
+        METRICS_PORT: String(await freePort()),
+        LOG_LEVEL: 'info',
+        MESSAGING_FAULT_INJECTION: 'true',
+        ...(process.env.CHAOS_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CHAOS_WORKER_NODE_OPTIONS } : {}),
+      },
       logPath(logDirectory, 'worker'),
       async (output) => output.includes('Worker started'),
     );
