@@ -48,6 +48,16 @@ describe('Fulfilment saga across a killed and restarted process', () => {
 
   it('every saga under way when the process dies completes after the restart, each order charged once', async () => {
     api = await startApiProcess(env());
+    // Four relays over each outbox (the in-process broker's default), one LISTEN connection per outbox.
+    const listeners = await sql.query<{ query: string }>(
+      `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' ORDER BY query`,
+    );
+    expect(listeners.rows.map((row) => row.query)).toEqual([
+      'LISTEN "catalog_outbox"',
+      'LISTEN "inventory_outbox"',
+      'LISTEN "ordering_outbox"',
+      'LISTEN "payments_outbox"',
+    ]);
     const issuer = await testIssuer();
     // The provider is slow: captures are in flight (taken from the outbox, asked of the provider) when the process dies.
     gateway.setFaults({ latencyMs: 10_000 });

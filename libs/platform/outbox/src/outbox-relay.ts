@@ -136,13 +136,19 @@ export class OutboxRelay {
     return (await this.claimAndPublish()).claimed;
   }
 
-  /** Starts draining: now, on every NOTIFY from the outbox, and every pollIntervalMs. */
-  async start(): Promise<void> {
+  /**
+   * Starts draining: now, on every NOTIFY from the outbox, and every pollIntervalMs. Relays of one
+   * outbox in one process can share a listener (each LISTEN holds a connection): start them with
+   * `{ listen: false }` and pass the notifications on with `wake()`.
+   */
+  async start({ listen = true }: { listen?: boolean } = {}): Promise<void> {
     if (this.running) {
       return;
     }
     this.running = true;
-    this.stopListening = await this.database.listen(OutboxRelay.channel(this.options.schema), () => this.wake());
+    if (listen) {
+      this.stopListening = await this.database.listen(OutboxRelay.channel(this.options.schema), () => this.wake());
+    }
     this.loop = this.drain();
   }
 
@@ -156,7 +162,13 @@ export class OutboxRelay {
     this.stopListening = null;
   }
 
-  private wake(): void {
+  /** Whether it is waiting for work (not publishing a batch): the one to wake first. */
+  get idle(): boolean {
+    return this.wakeUp !== null;
+  }
+
+  /** New events may be there (a NOTIFY): claims now, unless the broker is down and the relay pauses. */
+  wake(): void {
     this.pendingWake = true;
     this.wakeUp?.();
   }

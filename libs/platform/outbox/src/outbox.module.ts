@@ -38,6 +38,7 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger('OutboxRelay');
   readonly relays: OutboxRelay[] = [];
   private stopObserving: (() => void) | undefined;
+  private readonly stopListening: Array<() => Promise<void>> = [];
 
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
@@ -58,8 +59,18 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
     await this.broker.ensureTopics(features.flatMap((feature) => feature.events.map((event) => event.type)));
     const { outbox } = this.config;
     for (const feature of features) {
-      for (let n = 1; n <= outbox.relays; n += 1) {
-        await this.startRelay(feature, n);
+      const relays = Array.from({ length: outbox.relays }, (_, n) => this.relay(feature, n + 1));
+      // One LISTEN (one connection) per outbox, whatever the number of its relays. A NOTIFY wakes one
+      // idle relay (the others would find the batch taken); when all are busy, each looks again next.
+      const wakeOne = () => {
+        const idle = relays.find((relay) => relay.idle);
+        if (idle) idle.wake();
+        else relays.forEach((relay) => relay.wake());
+      };
+      this.stopListening.push(await this.database.listen(OutboxRelay.channel(feature.schema), wakeOne));
+      for (const relay of relays) {
+        await relay.start({ listen: false });
+        this.relays.push(relay);
       }
     }
     this.stopObserving = observeOutboxBacklogs(
@@ -71,9 +82,9 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
     );
   }
 
-  private async startRelay(feature: OutboxFeature, n: number): Promise<void> {
+  private relay(feature: OutboxFeature, n: number): OutboxRelay {
     const { outbox } = this.config;
-    const relay = new OutboxRelay(
+    return new OutboxRelay(
       this.database,
       this.broker,
       {
@@ -90,13 +101,12 @@ export class OutboxRelays implements OnApplicationBootstrap, BeforeApplicationSh
       },
       this.logger,
     );
-    await relay.start();
-    this.relays.push(relay);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopObserving?.();
     await Promise.all(this.relays.map((relay) => relay.stop()));
+    await Promise.all(this.stopListening.splice(0).map((stop) => stop()));
   }
 }
 
