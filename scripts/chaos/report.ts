@@ -16,6 +16,8 @@ export interface ChaosResults {
   settledInSeconds: number | null;
   totalSeconds: number;
   outcomes: Record<string, number>;
+  /** Worker processes running at once, and how many were started in all. */
+  workers: number;
   workerIncarnations: number;
   faults: FaultRecord[];
   invariants: InvariantResult[];
@@ -36,7 +38,7 @@ export function renderChaosResults(results: ChaosResults): string {
     `- Outcomes: ${Object.entries(results.outcomes)
       .map(([outcome, count]) => `${outcome} ${count}`)
       .join(', ')}.`,
-    `- The worker ran as ${results.workerIncarnations} processes (each SIGKILL is followed by a new one).`,
+    `- ${results.workers} worker(s) at a time, ${results.workerIncarnations} started in all (each SIGKILL is followed by a new one).`,
     '',
     '| invariant | result | found |',
     '| --- | --- | --- |',

@@ -8,10 +8,11 @@
 //   CHAOS_ORDERS_PER_SECOND=50    the arrival rate (open loop)
 //   CHAOS_SEED=<random>           decides the fault moments and the orders; printed, to replay a run
 //   CHAOS_SETTLE_SECONDS=240      how long the orders may take to become final once placement ends
+//   CHAOS_WORKERS=1               worker processes (each relays and consumes; the kills pick one)
 //   CHAOS_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
 //   CHAOS_OUTPUT_DIR=docs         where reliability.md's last results and chaos/results.json are written
 //   CHAOS_WORKER_NODE_OPTIONS=    NODE_OPTIONS for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-//                                 (the profile of the last worker, which stops gracefully)
+//                                 (the profile of each worker's last process, which stops gracefully)
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +30,7 @@ const ORDERS = Number(process.env.CHAOS_ORDERS ?? 10_000);
 const PER_SECOND = Number(process.env.CHAOS_ORDERS_PER_SECOND ?? 50);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
 const SETTLE_SECONDS = Number(process.env.CHAOS_SETTLE_SECONDS ?? 240);
+const WORKERS = Number(process.env.CHAOS_WORKERS ?? 1);
 const ADMIN_URL = process.env.CHAOS_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const OUTPUT_DIR = path.resolve(ROOT, process.env.CHAOS_OUTPUT_DIR ?? 'docs');
 const CUSTOMERS = 200;
@@ -88,6 +90,8 @@ async function main(): Promise<number> {
       LOG_HTTP_REQUESTS: 'false',
       // Shedding on event-loop delay would refuse orders because the machine is busy with the chaos itself.
       LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+      // Each process keeps up to (modules + 1) × this many connections, and the server allows 100.
+      DATABASE_POOL_SIZE: '5',
       // A killed worker's leased events are taken over after this.
       OUTBOX_LEASE_MS: '5000',
       FULFILMENT_TIMER_INTERVAL_MS: '500',
@@ -103,20 +107,22 @@ async function main(): Promise<number> {
       logPath(logDirectory, 'api'),
       async () => (await fetch(`${apiUrl}/health/ready`).catch(() => null))?.ok === true,
     );
-    const worker = new AppProcess(
-      'worker',
-      'apps/worker/src/main.ts',
-      {
-        ...common,
-        METRICS_PORT: String(await freePort()),
-        LOG_LEVEL: 'info',
-        MESSAGING_FAULT_INJECTION: 'true',
-        ...(process.env.CHAOS_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CHAOS_WORKER_NODE_OPTIONS } : {}),
-      },
-      logPath(logDirectory, 'worker'),
-      async (output) => output.includes('Worker started'),
-    );
-    processes.push(api, worker);
+    const newWorker = async (n: number) =>
+      new AppProcess(
+        `worker-${n}`,
+        'apps/worker/src/main.ts',
+        {
+          ...common,
+          METRICS_PORT: String(await freePort()),
+          LOG_LEVEL: 'info',
+          MESSAGING_FAULT_INJECTION: 'true',
+          ...(process.env.CHAOS_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CHAOS_WORKER_NODE_OPTIONS } : {}),
+        },
+        logPath(logDirectory, `worker-${n}`),
+        async (output) => output.includes('Worker started'),
+      );
+    const workers = await Promise.all(Array.from({ length: WORKERS }, (_, n) => newWorker(n + 1)));
+    processes.push(api, ...workers);
     log('starting the api (it migrates and seeds the database)');
     await api.start();
     await sql.connect();
@@ -136,8 +142,8 @@ async function main(): Promise<number> {
       ).rows.map((row) => [row.sku, { available: row.available, reserved: row.reserved }]),
     );
     log(`skus ${skus.join(', ')} (the first two with ${SCARCE_STOCK} units)`);
-    log('starting the worker');
-    await worker.start();
+    log(`starting ${WORKERS} worker(s)`);
+    await Promise.all(workers.map((worker) => worker.start()));
 
     // --- Placement, with the faults on a schedule drawn from the seed ---------------------------------
     const placementSeconds = ORDERS / PER_SECOND;
@@ -160,17 +166,18 @@ async function main(): Promise<number> {
 
     const runFault = async (fault: string) => {
       if (fault === 'kill-worker') {
-        record('kill-worker', `SIGKILL to the worker (pid ${worker.pid}), then a new one`);
+        const worker = workers[Math.floor(random() * workers.length)]!;
+        record('kill-worker', `SIGKILL to ${worker.name} (pid ${worker.pid}), then a new one`);
         await worker.kill();
         await worker.start();
-        log(`worker #${worker.incarnations} serving`);
+        log(`${worker.name} #${worker.incarnations} serving`);
       } else if (fault === 'broker-outage') {
-        const incarnation = worker.incarnations;
-        worker.signal('SIGUSR2');
-        record('broker-outage', `the worker's broker unavailable for ${OUTAGE_SECONDS} s`);
+        const incarnations = workers.map((worker) => worker.incarnations);
+        workers.forEach((worker) => worker.signal('SIGUSR2'));
+        record('broker-outage', `every worker's broker unavailable for ${OUTAGE_SECONDS} s`);
         await sleep(OUTAGE_SECONDS * 1000);
         // A worker started meanwhile has its broker available already.
-        if (worker.incarnations === incarnation) worker.signal('SIGUSR2');
+        workers.forEach((worker, n) => worker.incarnations === incarnations[n] && worker.signal('SIGUSR2'));
         log('broker available again');
       } else {
         await redis.stop();
@@ -299,7 +306,8 @@ async function main(): Promise<number> {
       settledInSeconds: pending === 0 ? Math.round(settledIn) : null,
       totalSeconds: Math.round((Date.now() - startedAt) / 1000),
       outcomes: Object.fromEntries(outcomes.map((row) => [row.outcome, row.count])),
-      workerIncarnations: worker.incarnations,
+      workers: WORKERS,
+      workerIncarnations: workers.reduce((sum, worker) => sum + worker.incarnations, 0),
       faults,
       invariants,
     };
