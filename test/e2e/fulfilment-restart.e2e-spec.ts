@@ -7,9 +7,10 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * A restart in the middle of sagas. With the in-process broker the api process runs every
- * background role (relays, consumers, the saga timer), and messages already taken from the outbox
- * live only in its memory: SIGKILL loses them. The sagas must still finish after a restart, from
- * what the database holds: their state, their deadlines (`wake_at`), and the outboxes.
+ * background role (relays, consumers, the saga timer), and the messages it took from the outbox
+ * live only in its memory: SIGKILL loses them there, but not in the outbox, where they were not
+ * marked published (the broker accepts a message once handled). The sagas must finish after a
+ * restart, from what the database holds: their state, their deadlines (`wake_at`), and the outboxes.
  */
 describe('Fulfilment saga across a killed and restarted process', () => {
   let database: TestDatabase;
@@ -118,7 +119,7 @@ describe('Fulfilment saga across a killed and restarted process', () => {
     const references = gateway.state.charges.map((charge) => charge.reference).sort();
     expect(references).toEqual([...ids].sort());
 
-    // The lost commands were sent again by the saga's timer, from the deadlines stored in the database.
+    // The saga's timer sent again what got no reply in time, from the deadlines stored in the database.
     const { rows: resent } = await sql.query(
       `SELECT count(*)::int AS sagas FROM ordering.fulfilment_sagas
        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(history) AS entry WHERE entry->>'input' = 'Timer')`,

@@ -1,6 +1,15 @@
 import { ConfigurationError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      return (error as ConfigurationError).problems.join('\n');
+    }
+    throw new Error('expected a ConfigurationError');
+  };
+
   it('runs embedded with defaults when nothing is set', () => {
     const config = loadConfig({});
     expect(config.database).toEqual({
@@ -101,14 +110,6 @@ describe('loadConfig', () => {
       AUTH_AUDIENCE: 'shop-api',
       AUTH_JWKS_URL: 'https://id.example/realms/shop/protocol/openid-connect/certs',
     };
-    const problemsOf = (env: Record<string, string>): string => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        return (error as ConfigurationError).problems.join('\n');
-      }
-      throw new Error('expected a ConfigurationError');
-    };
 
     it('verifies against the JWKS named by the three AUTH_ variables, asymmetric algorithms only', () => {
       expect(loadConfig({ ...issuer, DATABASE_URL: 'postgresql://db/x', NODE_ENV: 'production' }).auth).toEqual({
@@ -181,6 +182,34 @@ describe('loadConfig', () => {
       ['CORS_ORIGINS', 'javascript://x'],
     ])('refuses %s=%j', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: `));
+    });
+  });
+
+  describe('where the background work runs', () => {
+    const database = { DATABASE_URL: 'postgresql://app@db:5432/app' };
+
+    it('runs it in the worker with Kafka, in the api without, four relays per outbox with the in-process broker', () => {
+      expect(loadConfig({ ...database, KAFKA_BROKERS: 'kafka:9092' })).toMatchObject({
+        backgroundWorkIn: 'worker',
+        outbox: { relays: 1 },
+      });
+      expect(loadConfig(database)).toMatchObject({ backgroundWorkIn: 'api', outbox: { relays: 4 } });
+      expect(loadConfig({ ...database, BACKGROUND_WORK_IN: 'worker', OUTBOX_RELAYS: '2' })).toMatchObject({
+        backgroundWorkIn: 'worker',
+        outbox: { relays: 2 },
+      });
+    });
+
+    it('refuses a worker doing it over the embedded database, which lives in the api process', () => {
+      expect(problemsOf({ BACKGROUND_WORK_IN: 'worker' })).toMatch(/^BACKGROUND_WORK_IN: .*DATABASE_URL/);
+    });
+
+    it('allows fault injection outside production only', () => {
+      expect(loadConfig({ ...database, MESSAGING_FAULT_INJECTION: 'true' }).messagingFaultInjection).toBe(true);
+      expect(loadConfig(database).messagingFaultInjection).toBe(false);
+      expect(problemsOf({ ...database, NODE_ENV: 'production', MESSAGING_FAULT_INJECTION: 'true' })).toMatch(
+        /^MESSAGING_FAULT_INJECTION: .*production/,
+      );
     });
   });
 });
