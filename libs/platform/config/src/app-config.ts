@@ -57,6 +57,12 @@ export interface AppConfig {
   backgroundWorkIn: 'api' | 'worker';
   /** SIGUSR2 makes the broker unavailable, then available again (`npm run chaos`). */
   messagingFaultInjection: boolean;
+  /**
+   * Partitions per topic of the in-process broker. Each is handled in order, one message at a time,
+   * so they bound the work of a consumer group in flight: a capture waiting 100 ms on the provider
+   * holds its partition.
+   */
+  inProcessBrokerPartitions: number;
   outbox: {
     /**
      * Relays per outbox. The in-process broker accepts a message once it is handled, so one relay
@@ -164,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : null,
     backgroundWorkIn: e.BACKGROUND_WORK_IN ?? (e.KAFKA_BROKERS ? 'worker' : 'api'),
     messagingFaultInjection: e.MESSAGING_FAULT_INJECTION,
+    inProcessBrokerPartitions: e.IN_PROCESS_BROKER_PARTITIONS,
     outbox: {
       relays: e.OUTBOX_RELAYS ?? (e.KAFKA_BROKERS ? 1 : 4),
       batchSize: e.OUTBOX_BATCH_SIZE,

@@ -72,6 +72,8 @@ export const environmentSchema = z.object({
   BACKGROUND_WORK_IN: z.enum(['api', 'worker']).optional(),
   /** Lets SIGUSR2 switch the message broker off and on (chaos testing): never set it in production. */
   MESSAGING_FAULT_INJECTION: booleanFlag.default(false),
+  /** Partitions per topic of the in-process broker: how many messages of one consumer group are handled at once. */
+  IN_PROCESS_BROKER_PARTITIONS: integer(1, 256).default(16),
   KAFKA_CLIENT_ID: z.string().min(1).default('nest-modulith'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(6),
   KAFKA_REPLICATION_FACTOR: integer(1, 10).default(1),

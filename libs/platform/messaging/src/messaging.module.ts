@@ -21,7 +21,7 @@ function createBroker(config: AppConfig, breakers: CircuitBreakers): MessageBrok
     adapter = new KafkaBroker({ ...config.kafka, logLevel: 'warn' });
   } else {
     logger.log('In-process broker: events stay inside this process (set KAFKA_BROKERS for Kafka)');
-    adapter = new InProcessBroker();
+    adapter = new InProcessBroker(config.inProcessBrokerPartitions);
   }
   if (config.messagingFaultInjection) {
     const faulty = new FaultInjectingBroker(adapter);
