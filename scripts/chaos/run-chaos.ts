@@ -5,9 +5,9 @@
 // Exit code 0 when every invariant holds, 1 when one does not, 2 when the run itself failed.
 //
 //   CHAOS_ORDERS=10000            orders the api must accept
-//   CHAOS_ORDERS_PER_SECOND=50    the arrival rate (open loop)
+//   CHAOS_ORDERS_PER_SECOND=20    the arrival rate (open loop): 10,000 orders in 500 s
 //   CHAOS_SEED=<random>           decides the fault moments and the orders; printed, to replay a run
-//   CHAOS_SETTLE_SECONDS=240      how long the orders may take to become final once placement ends
+//   CHAOS_SETTLE_SECONDS=75       how long the orders may take to become final once placement ends
 //   CHAOS_WORKERS=1               worker processes (each relays and consumes; the kills pick one)
 //   CHAOS_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
 //   CHAOS_OUTPUT_DIR=docs         where reliability.md's last results and chaos/results.json are written
@@ -27,9 +27,9 @@ import { AppProcess, freePort, logPath, OwnRedis } from './processes';
 import { renderChaosResults, type ChaosResults, type FaultRecord } from './report';
 
 const ORDERS = Number(process.env.CHAOS_ORDERS ?? 10_000);
-const PER_SECOND = Number(process.env.CHAOS_ORDERS_PER_SECOND ?? 50);
+const PER_SECOND = Number(process.env.CHAOS_ORDERS_PER_SECOND ?? 20);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
-const SETTLE_SECONDS = Number(process.env.CHAOS_SETTLE_SECONDS ?? 240);
+const SETTLE_SECONDS = Number(process.env.CHAOS_SETTLE_SECONDS ?? 75);
 const WORKERS = Number(process.env.CHAOS_WORKERS ?? 1);
 const ADMIN_URL = process.env.CHAOS_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const OUTPUT_DIR = path.resolve(ROOT, process.env.CHAOS_OUTPUT_DIR ?? 'docs');
