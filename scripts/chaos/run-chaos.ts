@@ -194,6 +194,9 @@ async function main(): Promise<number> {
         await runFault(fault);
       }
     })();
+    // A fault that fails (a worker that cannot start again) ends the run, through the cleanup below.
+    let faultFailed: unknown;
+    nemesis.catch((error: unknown) => (faultFailed = error));
 
     const accepted: string[] = [];
     const refusals: Record<string, number> = {};
@@ -238,6 +241,7 @@ async function main(): Promise<number> {
           `placed ${accepted.length}/${ORDERS}${Object.keys(refusals).length ? `, refused ${JSON.stringify(refusals)}` : ''}`,
         );
       }
+      if (faultFailed) throw faultFailed;
       if (Date.now() - placementStart > (placementSeconds * 3 + 60) * 1000) {
         throw new Error(`placement is far behind: ${accepted.length} accepted after ${elapsed()} s`);
       }
