@@ -2,6 +2,7 @@ import { generateKeyPairSync, createHmac } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { ADMIN_ROLE } from '../support/test-issuer';
 import { deleteNamespace, startOwnRedisServer, TEST_REDIS_URL, uniqueNamespace } from '../support/test-redis';
+import { waitFor } from '../support/wait-for';
 import { freePort } from '../support/app-process';
 
 /**
@@ -186,7 +187,10 @@ describe('Authorization: objects, properties and functions (API1, API3, API5)', 
   });
 
   it('lets an admin call the operator routes', async () => {
-    await t.as('ops', { admin: true }).get(`/orders/${aliceOrderId}/fulfilment`).expect(200);
+    // The saga of the order starts once its OrderPlaced is consumed: until then the view is a 404.
+    await waitFor(
+      async () => (await t.as('ops', { admin: true }).get(`/orders/${aliceOrderId}/fulfilment`)).status === 200,
+    );
     const changed = await t
       .as('ops', { admin: true })
       .patch('/catalog/products/TEA-SENCHA-100G')
