@@ -29,7 +29,8 @@ describe('Load shedding at the HTTP edge', () => {
       );
       await waitFor(async () => {
         const { rows } = await blocker.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'ordering.orders'::regclass`,
+          `SELECT count(*) AS n FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND NOT granted AND relation = 'ordering.orders'::regclass`,
         );
         return Number(rows[0]!.n) === 4;
       });

@@ -86,7 +86,7 @@ describe('The api process', () => {
         const { rows } = await observer.query<{ n: string }>(
           // Placements only (the one statement inserting the order).
           `SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-           WHERE NOT l.granted AND l.relation = 'ordering.orders'::regclass AND a.query ILIKE '%insert into%orders%'`,
+           WHERE a.datname = current_database() AND NOT l.granted AND l.relation = 'ordering.orders'::regclass AND a.query ILIKE '%insert into%orders%'`,
         );
         // Every request waits on the lock: all twelve have been received, none is merely queued on a socket.
         return Number(rows[0]!.n) === 12;

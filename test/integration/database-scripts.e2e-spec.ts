@@ -63,7 +63,9 @@ function scriptBehaviour(open: () => Promise<DatabaseConnection>) {
   });
 
   it('holds a transaction-scoped advisory lock until the end of the script, and no longer', async () => {
-    const advisoryLocks = "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'";
+    // pg_locks spans the cluster: other suites running at the same time hold advisory locks in their own databases.
+    const advisoryLocks = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
     const during = await connection.withSession((session) =>
       session.queryScript(`SELECT pg_advisory_xact_lock(hashtext('script')); ${advisoryLocks}`),
     );

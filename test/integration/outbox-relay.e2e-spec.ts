@@ -294,7 +294,7 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
             (
               await queryDatabase<{ n: string }>(
                 database.url,
-                "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'idle in transaction'",
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
               )
             )[0]!.n,
           ) > 0,
