@@ -113,6 +113,8 @@ async function main(): Promise<number> {
         'apps/worker/src/main.ts',
         {
           ...common,
+          HOST: '127.0.0.1',
+          PORT: String(await freePort()),
           METRICS_PORT: String(await freePort()),
           LOG_LEVEL: 'info',
           MESSAGING_FAULT_INJECTION: 'true',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaBroker } from '@platform/messaging';
+import { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { describeBrokerContract } from './broker.contract';
 
 /*
@@ -12,6 +13,8 @@ const brokers = (process.env.KAFKA_BROKERS ?? '')
   .map((address) => address.trim())
   .filter((address) => address.length > 0);
 
+const MIN_INSYNC_REPLICAS_CASE = 'creates its topics with the min.insync.replicas it is given, not the broker default';
+
 if (brokers.length > 0) {
   const replicationFactor = Number(process.env.KAFKA_REPLICATION_FACTOR ?? '1');
   describeBrokerContract(
@@ -19,8 +22,39 @@ if (brokers.length > 0) {
     async () =>
       new KafkaBroker({ brokers, clientId: `contract-${randomUUID()}`, replicationFactor, logLevel: 'error' }),
   );
+
+  it(MIN_INSYNC_REPLICAS_CASE, async () => {
+    const topic = `contract-min-isr-${randomUUID()}`;
+    const broker = new KafkaBroker({
+      brokers,
+      clientId: `contract-${randomUUID()}`,
+      replicationFactor,
+      minInSyncReplicas: replicationFactor,
+      logLevel: 'error',
+    });
+    const admin = new Kafka({ brokers, logLevel: 0 }).admin();
+    try {
+      await broker.ensureTopics([topic]);
+      await admin.connect();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+      });
+      expect(resources[0]!.configEntries).toEqual([
+        expect.objectContaining({
+          configName: 'min.insync.replicas',
+          configValue: String(replicationFactor),
+          isDefault: false,
+        }),
+      ]);
+    } finally {
+      await admin.disconnect();
+      await broker.close();
+    }
+  });
 } else {
   describe.skip('KafkaBroker contract (skipped: KAFKA_BROKERS is not set)', () => {
     describeBrokerContract('KafkaBroker', () => Promise.reject(new Error('KAFKA_BROKERS is not set')));
+    it(MIN_INSYNC_REPLICAS_CASE, () => Promise.reject(new Error('KAFKA_BROKERS is not set')));
   });
 }

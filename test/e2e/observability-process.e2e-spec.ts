@@ -162,9 +162,15 @@ describe('Observability of the api process (OTLP export, auto-instrumentation, l
     );
   });
 
-  it('the worker, which has no HTTP server, serves /metrics on METRICS_PORT', async () => {
+  it('the worker, whose HTTP port serves only its health checks, serves /metrics on METRICS_PORT', async () => {
     const port = await freePort();
-    const worker = spawnApp('worker', { DATABASE_URL: database.url, METRICS_PORT: String(port), LOG_LEVEL: 'info' });
+    const worker = spawnApp('worker', {
+      DATABASE_URL: database.url,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      METRICS_PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
     try {
       let metrics = '';
       await waitFor(async () => {

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { spawnApp, startApiProcess } from '../support/app-process';
+import { spawnApp, startApiProcess, startWorkerProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
@@ -48,9 +48,14 @@ describe('The api process', () => {
       expect(() => app.stdout.filter(Boolean).map((line) => JSON.parse(line))).not.toThrow();
     });
 
-    it('runs the worker deployable: it starts, and stops on SIGTERM with exit 0', async () => {
-      const worker = spawnApp('worker', { DATABASE_URL: database.url });
-      await waitFor(async () => worker.stdout.some((line) => line.includes('Worker started')), 30_000);
+    it('runs the worker deployable: it starts, answers its health checks, and stops on SIGTERM with exit 0', async () => {
+      const worker = await startWorkerProcess({ DATABASE_URL: database.url });
+      expect(worker.stdout.some((line) => line.includes('Worker started'))).toBe(true);
+      const ready = await fetch(`${worker.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+      // Its port serves the health checks and nothing else: no module's controller.
+      expect((await fetch(`${worker.url}/catalog/products`)).status).toBe(404);
       expect(await worker.stop()).toBe(0);
     });
 

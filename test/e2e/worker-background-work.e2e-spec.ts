@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startPaymentGateway, type RunningPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import { checkInvariants, subscriptionsFromAsyncApi } from '../../scripts/chaos/invariants';
-import { type AppProcess, freePort, spawnApp, startApiProcess } from '../support/app-process';
+import { type AppProcess, startApiProcess, startWorkerProcess } from '../support/app-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
@@ -30,8 +30,6 @@ describe('The worker doing the background work with its in-process broker, kille
     await sql.connect();
   });
   afterAll(async () => {
-    await worker?.stop('SIGKILL');
-    await api?.stop('SIGKILL');
     await sql.end();
     await gateway.close();
     await database.drop();
@@ -50,50 +48,49 @@ describe('The worker doing the background work with its in-process broker, kille
     FULFILMENT_MAX_RESEND_AFTER_MS: '2000',
     FULFILMENT_PAYMENT_TIMEOUT_MS: '60000',
   });
-  const startWorker = async () => {
-    const started = spawnApp('worker', { ...common(), METRICS_PORT: String(await freePort()), LOG_LEVEL: 'info' });
-    await waitFor(async () => started.stdout.some((line) => line.includes('Worker started')), 60_000);
-    return started;
-  };
-
-  it('every order final, stock conserved, charged once, no event lost, no effect twice', async () => {
-    api = await startApiProcess({ ...common(), LOG_LEVEL: 'warn' });
-    worker = await startWorker();
-    const stockBefore = new Map(
+  const startWorker = (env: Record<string, string> = {}) => startWorkerProcess({ ...common(), ...env });
+  afterEach(async () => {
+    gateway.setFaults({});
+    await worker?.stop('SIGKILL');
+    await api?.stop('SIGKILL');
+  });
+  const stock = async () =>
+    new Map(
       (
         await sql.query<{ sku: string; available: number; reserved: number }>(
           `SELECT sku, available, reserved FROM inventory.stock WHERE sku = 'TEA-SENCHA-100G'`,
         )
       ).rows.map((row) => [row.sku, { available: row.available, reserved: row.reserved }]),
     );
+  const placeOrders = async (count: number, customerPrefix: string) => {
     const issuer = await testIssuer();
-    // The provider is slow: captures are in flight in the worker when it dies.
-    gateway.setFaults({ latencyMs: 5_000 });
-    const accepted: string[] = [];
-    for (let index = 0; index < 10; index += 1) {
-      const response = await fetch(`${api.url}/orders`, {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const response = await fetch(`${api!.url}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer.tokenFor(`worker-${index}`)}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${issuer.tokenFor(`${customerPrefix}-${index}`)}`,
+        },
         body: JSON.stringify({ items: [{ sku: 'TEA-SENCHA-100G', quantity: 1 }] }),
       });
       expect(response.status).toBe(201);
-      accepted.push(((await response.json()) as { id: string }).id);
+      ids.push(((await response.json()) as { id: string }).id);
     }
-    await waitFor(async () => {
+    return ids;
+  };
+  const capturesInFlight = (atLeast: number) =>
+    waitFor(async () => {
       const { rows } = await sql.query<{ waiting: number }>(
         `SELECT count(*)::int AS waiting FROM ordering.fulfilment_sagas WHERE step = 'AWAITING_PAYMENT'`,
       );
-      return rows[0]!.waiting >= 5;
+      return rows[0]!.waiting >= atLeast;
     }, 30_000);
-    // Events the worker took but its consumers had not handled are still pending in the outbox.
-    const { rows: unmarked } = await sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ordering.outbox WHERE event_type = 'payments.capture-payment.v1' AND status = 'PENDING'`,
-    );
-    expect(unmarked[0]!.n).toBeGreaterThan(0);
-
-    await worker.stop('SIGKILL');
-    gateway.setFaults({});
-    worker = await startWorker();
+  /** Every saga finished and every outbox empty, then the chaos invariants over the orders placed. */
+  const expectAllSettled = async (
+    accepted: string[],
+    stockBefore: Map<string, { available: number; reserved: number }>,
+  ) => {
     await waitFor(async () => {
       const { rows } = await sql.query<{ busy: number }>(
         `SELECT count(*)::int AS busy FROM ordering.fulfilment_sagas WHERE wake_at IS NOT NULL OR refund_status = 'REQUESTED'`,
@@ -107,7 +104,6 @@ describe('The worker doing the background work with its in-process broker, kille
       );
       return Number(rows[0]!.pending) === 0;
     }, 30_000);
-
     const results = await checkInvariants(sql, {
       accepted,
       stockBefore,
@@ -121,5 +117,62 @@ describe('The worker doing the background work with its in-process broker, kille
       [accepted],
     );
     expect(orders.map((order) => order.status)).toEqual(accepted.map(() => 'CONFIRMED'));
+  };
+
+  it('every order final, stock conserved, charged once, no event lost, no effect twice', async () => {
+    api = await startApiProcess({ ...common(), LOG_LEVEL: 'warn' });
+    worker = await startWorker();
+    const stockBefore = await stock();
+    // The provider is slow: captures are in flight in the worker when it dies.
+    gateway.setFaults({ latencyMs: 5_000 });
+    const accepted = await placeOrders(10, 'worker');
+    await capturesInFlight(5);
+    // Events the worker took but its consumers had not handled are still pending in the outbox.
+    const { rows: unmarked } = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ordering.outbox WHERE event_type = 'payments.capture-payment.v1' AND status = 'PENDING'`,
+    );
+    expect(unmarked[0]!.n).toBeGreaterThan(0);
+
+    await worker.stop('SIGKILL');
+    gateway.setFaults({});
+    worker = await startWorker();
+    await expectAllSettled(accepted, stockBefore);
+  }, 180_000);
+
+  it('on SIGTERM it drains within SHUTDOWN_GRACE_MS: not ready at once, the captures in hand finished and recorded, exit 0', async () => {
+    const graceMs = 20_000;
+    api = await startApiProcess({ ...common(), LOG_LEVEL: 'warn' });
+    worker = await startWorker({ SHUTDOWN_GRACE_MS: String(graceMs) });
+    const stockBefore = await stock();
+    gateway.setFaults({ latencyMs: 3_000 });
+    const accepted = await placeOrders(10, 'drain');
+    await capturesInFlight(5);
+    const chargesBefore = gateway.state.charges.length;
+
+    const signalledAt = Date.now();
+    const draining = worker;
+    draining.child.kill('SIGTERM');
+    // Readiness turns 503 while the work in hand finishes, so that no traffic or new work is routed here.
+    let readiness: { status: number; body: unknown } | undefined;
+    await waitFor(async () => {
+      const response = await fetch(`${draining.url}/health/ready`).catch(() => undefined);
+      readiness = response && { status: response.status, body: await response.json() };
+      return response?.status === 503;
+    }, 5_000);
+    expect(readiness?.body).toMatchObject({ error: { lifecycle: { state: 'draining' } } });
+    expect(await draining.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(graceMs);
+    expect(draining.stdout.join('\n')).not.toContain('Shutdown took longer');
+
+    // Each capture the provider was called for is recorded with its outcome: none was cut off half done.
+    expect(gateway.state.charges.length).toBeGreaterThan(chargesBefore);
+    const { rows: halfDone } = await sql.query<{ order_id: string }>(
+      `SELECT order_id FROM payments.captures WHERE status = 'PENDING' AND attempts > 0`,
+    );
+    expect(halfDone).toEqual([]);
+
+    gateway.setFaults({});
+    worker = await startWorker();
+    await expectAllSettled(accepted, stockBefore);
   }, 180_000);
 });

@@ -36,8 +36,12 @@ export interface AppProcess {
  * only the environment given: what `npm start` does, without the build step. For tests of
  * process-level behaviour: startup, signals, the embedded database.
  */
-export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+export function spawnApp(
+  app: 'api' | 'worker' | 'migrate',
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): AppProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,13 +83,23 @@ export async function startApiProcess(env: Record<string, string>, timeoutMs = 6
   const namesIssuer = Object.keys(env).some((name) => name.startsWith('AUTH_'));
   const issuerEnv = env.DATABASE_URL && !namesIssuer ? (await testIssuer()).env : {};
   const app = spawnApp('api', { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info', ...issuerEnv, ...env });
+  return untilLive(app, 'api', timeoutMs);
+}
+
+/** Starts the worker, its health checks and metrics on free ports, and waits until it answers /health/live. */
+export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<AppProcess> {
+  const ports = { PORT: String(await freePort()), METRICS_PORT: String(await freePort()) };
+  return untilLive(spawnApp('worker', { HOST: '127.0.0.1', ...ports, LOG_LEVEL: 'info', ...env }), 'worker', timeoutMs);
+}
+
+async function untilLive(app: AppProcess, name: string, timeoutMs: number): Promise<AppProcess> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void app.exited.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
       throw new Error(
-        `api exited with ${exitCode} before it was ready:\n${app.stderr.join('\n')}\n${app.stdout.slice(-20).join('\n')}`,
+        `${name} exited with ${exitCode} before it was ready:\n${app.stderr.join('\n')}\n${app.stdout.slice(-20).join('\n')}`,
       );
     }
     try {
@@ -98,5 +112,5 @@ export async function startApiProcess(env: Record<string, string>, timeoutMs = 6
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await app.stop('SIGKILL');
-  throw new Error(`api did not become ready within ${timeoutMs} ms:\n${app.stdout.slice(-20).join('\n')}`);
+  throw new Error(`${name} did not become ready within ${timeoutMs} ms:\n${app.stdout.slice(-20).join('\n')}`);
 }

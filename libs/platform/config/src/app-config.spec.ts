@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       dataDir: '.data/pglite',
       migrateOnStart: true,
       migrationsDir: 'prisma',
+      migrationsWaitTimeoutMs: 300_000,
     });
     expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0', bodyLimitBytes: 65536 });
     expect(config.seedSampleData).toBe(true);
@@ -182,6 +183,30 @@ describe('loadConfig', () => {
       ['CORS_ORIGINS', 'javascript://x'],
     ])('refuses %s=%j', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: `));
+    });
+  });
+
+  describe('Kafka', () => {
+    const kafka = { KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' };
+
+    it('creates topics with the broker default min.insync.replicas unless it is set', () => {
+      expect(loadConfig(kafka).kafka).toEqual({
+        brokers: ['kafka-0:9092', 'kafka-1:9092'],
+        clientId: 'nest-modulith',
+        partitions: 6,
+        replicationFactor: 1,
+        minInSyncReplicas: null,
+      });
+      expect(
+        loadConfig({ ...kafka, KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' }).kafka,
+      ).toMatchObject({ replicationFactor: 3, minInSyncReplicas: 2 });
+    });
+
+    it('refuses more in-sync replicas than copies: no write could be acknowledged', () => {
+      expect(problemsOf({ ...kafka, KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '4' })).toMatch(
+        /^KAFKA_MIN_INSYNC_REPLICAS: 4 exceeds KAFKA_REPLICATION_FACTOR \(3\)/,
+      );
+      expect(problemsOf({ ...kafka, KAFKA_MIN_INSYNC_REPLICAS: '2' })).toMatch(/^KAFKA_MIN_INSYNC_REPLICAS: 2 exceeds/);
     });
   });
 

@@ -42,13 +42,20 @@ export interface AppConfig {
     rateLimit: { perClient: number; perIp: number; windowMs: number };
   };
   auth: AuthConfig;
-  database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string };
+  database: DatabaseConfig & { migrateOnStart: boolean; migrationsDir: string; migrationsWaitTimeoutMs: number };
   seedSampleData: boolean;
   log: { level: Environment['LOG_LEVEL']; httpRequests: boolean };
   /** The payment provider; no URL: the api starts the simulator in-process (apps/payment-gateway). */
   paymentGateway: { url: string | null; timeoutMs: number; attempts: number; concurrency: number; queue: number };
   /** Kafka when KAFKA_BROKERS is set; otherwise the in-process broker (messages stay in one process). */
-  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number } | null;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    partitions: number;
+    replicationFactor: number;
+    /** null: the broker's default. */
+    minInSyncReplicas: number | null;
+  } | null;
   /**
    * The deployable that relays the outboxes and runs the consumers and the timers: the worker with
    * Kafka; with the in-process broker the api by default, or a worker over a shared PostgreSQL
@@ -125,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'BACKGROUND_WORK_IN: "worker" needs DATABASE_URL (the embedded database lives inside the api process)',
     ]);
   }
+  if (e.KAFKA_MIN_INSYNC_REPLICAS !== undefined && e.KAFKA_MIN_INSYNC_REPLICAS > e.KAFKA_REPLICATION_FACTOR) {
+    throw new ConfigurationError([
+      `KAFKA_MIN_INSYNC_REPLICAS: ${e.KAFKA_MIN_INSYNC_REPLICAS} exceeds KAFKA_REPLICATION_FACTOR (${e.KAFKA_REPLICATION_FACTOR}): no write could ever be acknowledged`,
+    ]);
+  }
   if (e.MESSAGING_FAULT_INJECTION && e.NODE_ENV === 'production') {
     throw new ConfigurationError(['MESSAGING_FAULT_INJECTION: fault injection cannot run with NODE_ENV=production']);
   }
@@ -150,7 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimit: { perClient: e.RATE_LIMIT_PER_CLIENT, perIp: e.RATE_LIMIT_PER_IP, windowMs: e.RATE_LIMIT_WINDOW_MS },
     },
     auth,
-    database: { ...database, migrateOnStart: e.DATABASE_MIGRATE_ON_START, migrationsDir: e.MIGRATIONS_DIR },
+    database: {
+      ...database,
+      migrateOnStart: e.DATABASE_MIGRATE_ON_START,
+      migrationsDir: e.MIGRATIONS_DIR,
+      migrationsWaitTimeoutMs: e.MIGRATIONS_WAIT_TIMEOUT_MS,
+    },
     seedSampleData: e.SEED_SAMPLE_DATA,
     log: { level: e.LOG_LEVEL, httpRequests: e.LOG_HTTP_REQUESTS },
     paymentGateway: {
@@ -166,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           clientId: e.KAFKA_CLIENT_ID,
           partitions: e.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+          minInSyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS ?? null,
         }
       : null,
     backgroundWorkIn: e.BACKGROUND_WORK_IN ?? (e.KAFKA_BROKERS ? 'worker' : 'api'),

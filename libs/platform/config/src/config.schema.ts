@@ -50,6 +50,8 @@ export const environmentSchema = z.object({
   DATABASE_MIGRATE_ON_START: booleanFlag.default(true),
   PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
   MIGRATIONS_DIR: z.string().min(1).default('prisma'),
+  /** How long `migrate --wait` (a pod's init container) waits for the migrations of its image to be applied. */
+  MIGRATIONS_WAIT_TIMEOUT_MS: integer(1_000, 3_600_000).default(300_000),
   SEED_SAMPLE_DATA: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_HTTP_REQUESTS: booleanFlag.default(true),
@@ -77,6 +79,8 @@ export const environmentSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('nest-modulith'),
   KAFKA_TOPIC_PARTITIONS: integer(1, 1000).default(6),
   KAFKA_REPLICATION_FACTOR: integer(1, 10).default(1),
+  /** min.insync.replicas of the topics the app creates (at most the replication factor); unset: the broker's default. */
+  KAFKA_MIN_INSYNC_REPLICAS: integer(1, 10).optional(),
   OUTBOX_BATCH_SIZE: integer(1, 5000).default(200),
   /** Relays per outbox in the relaying process (default: 1 with Kafka, 4 with the in-process broker). */
   OUTBOX_RELAYS: integer(1, 32).optional(),

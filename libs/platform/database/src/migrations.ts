@@ -85,6 +85,36 @@ export async function applyMigrations(
   });
 }
 
+/**
+ * The migrations under `rootDir` that the database has not applied yet (`<schema>/<name>`), read
+ * without writing or locking anything: what a pod of a new version waits for before it starts.
+ * A migration applied with other contents, or started and not finished, is an error, not pending:
+ * waiting would not end it.
+ */
+export async function pendingMigrations(connection: DatabaseConnection, rootDir: string): Promise<string[]> {
+  const migrations = discoverMigrations(rootDir);
+  return connection.withSession(async (session) => {
+    const pending: string[] = [];
+    for (const schema of new Set(migrations.map((migration) => migration.schema))) {
+      const [table] = await session.query<{ exists: boolean }>(
+        `SELECT to_regclass('"${schema}"."_prisma_migrations"') IS NOT NULL AS exists`,
+      );
+      const history = table?.exists
+        ? await readAppliedMigrations(session, schema)
+        : new Map<string, AppliedMigration>();
+      for (const migration of migrations.filter((candidate) => candidate.schema === schema)) {
+        const applied = history.get(migration.name);
+        if (applied) {
+          assertAppliedAsWritten(migration, applied);
+        } else {
+          pending.push(`${schema}/${migration.name}`);
+        }
+      }
+    }
+    return pending;
+  });
+}
+
 async function readHistory(session: SqlSession, schema: string): Promise<Map<string, AppliedMigration>> {
   await session.executeScript(`
     CREATE SCHEMA IF NOT EXISTS "${schema}";
@@ -98,24 +128,39 @@ async function readHistory(session: SqlSession, schema: string): Promise<Map<str
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0
     );`);
+  return readAppliedMigrations(session, schema);
+}
+
+async function readAppliedMigrations(session: SqlSession, schema: string): Promise<Map<string, AppliedMigration>> {
   const rows = await session.query<AppliedMigration & { [column: string]: unknown }>(
     `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "${schema}"."_prisma_migrations"`,
   );
   return new Map(rows.filter((row) => row.rolled_back_at === null).map((row) => [row.migration_name, row]));
 }
 
+/** The database's migration history contradicts the files: no retry or wait resolves it, a person must. */
+export class MigrationHistoryConflict extends Error {}
+
+/** An applied migration must be the one on disk, and finished. */
+function assertAppliedAsWritten(migration: Migration, applied: AppliedMigration): void {
+  const id = `${migration.schema}/${migration.name}`;
+  if (!applied.finished_at) {
+    throw new MigrationHistoryConflict(
+      `Migration ${id} started earlier and did not finish; resolve it by hand before starting again.`,
+    );
+  }
+  if (applied.checksum !== migration.checksum) {
+    throw new MigrationHistoryConflict(
+      `Migration ${id} was changed after it was applied. Add a new migration instead of editing an applied one.`,
+    );
+  }
+}
+
 async function applyOne(session: SqlSession, migration: Migration, applied?: AppliedMigration): Promise<boolean> {
   const id = `${migration.schema}/${migration.name}`;
-  if (applied?.finished_at) {
-    if (applied.checksum !== migration.checksum) {
-      throw new Error(
-        `Migration ${id} was changed after it was applied. Add a new migration instead of editing an applied one.`,
-      );
-    }
-    return false;
-  }
   if (applied) {
-    throw new Error(`Migration ${id} started earlier and did not finish; resolve it by hand before starting again.`);
+    assertAppliedAsWritten(migration, applied);
+    return false;
   }
   await session.query('BEGIN');
   try {

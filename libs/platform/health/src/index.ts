@@ -1,1 +1,2 @@
 export { HealthModule } from './health.module';
+export { listenForHealthChecks, type HealthServer } from './health-server';

@@ -37,6 +37,12 @@ export interface KafkaBrokerOptions {
   partitions?: number;
   /** Copies of each partition. 1 on a single-broker cluster (development), 3 in production. */
   replicationFactor?: number;
+  /**
+   * Replicas that must have a message before the broker acknowledges it (acks=all): 2 of 3 in
+   * production, so one broker may fail without losing an acknowledged message or stopping writes.
+   * Unset: the broker's default.
+   */
+  minInSyncReplicas?: number | null;
   /** kafkajs' own logs (connections, rebalances, crashes). */
   logLevel?: KafkaLogLevel;
   /** A failed message comes back after a random delay in [0, min(retryMaxMs, retryBaseMs * 2^(attempt-1))). */
@@ -65,6 +71,7 @@ export class KafkaBroker extends MessageBroker {
   private readonly admin: Admin;
   private readonly partitions: number;
   private readonly replicationFactor: number;
+  private readonly minInSyncReplicas: number | null;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly connections = new Map<Producer | Admin, Promise<void>>();
@@ -79,6 +86,13 @@ export class KafkaBroker extends MessageBroker {
     }
     this.partitions = positiveInteger('partitions', options.partitions ?? 3);
     this.replicationFactor = positiveInteger('replicationFactor', options.replicationFactor ?? 1);
+    this.minInSyncReplicas =
+      options.minInSyncReplicas == null ? null : positiveInteger('minInSyncReplicas', options.minInSyncReplicas);
+    if (this.minInSyncReplicas !== null && this.minInSyncReplicas > this.replicationFactor) {
+      throw new Error(
+        `KafkaBroker: minInSyncReplicas (${this.minInSyncReplicas}) exceeds replicationFactor (${this.replicationFactor})`,
+      );
+    }
     this.retryBaseMs = positiveInteger('retryBaseMs', options.retryBaseMs ?? 100);
     this.retryMaxMs = positiveInteger('retryMaxMs', options.retryMaxMs ?? 30_000);
     this.kafka = new Kafka({
@@ -117,6 +131,9 @@ export class KafkaBroker extends MessageBroker {
           topic,
           numPartitions: this.partitions,
           replicationFactor: this.replicationFactor,
+          ...(this.minInSyncReplicas === null
+            ? {}
+            : { configEntries: [{ name: 'min.insync.replicas', value: String(this.minInSyncReplicas) }] }),
         })),
       });
     }
