@@ -10,34 +10,26 @@ import * as path from 'node:path';
 import { loadConfig } from '@platform/config';
 import { Ajv2019 } from 'ajv/dist/2019';
 import { parseDocument } from 'yaml';
+import {
+  argsOf,
+  asDict,
+  commandsOf,
+  type Dict,
+  isDict,
+  listOf,
+  METRICS,
+  metricNames,
+  parseStages,
+  readRepoFacts,
+  readRepoFile,
+  type RepoFacts,
+} from './deploy-facts';
 
 const COMPOSE = 'docker-compose.yml';
 const DOCKERFILE = 'deploy/Dockerfile';
 const DOCKERIGNORE = '.dockerignore';
 
-const readRepoFile = (file: string): string => readFileSync(path.resolve(__dirname, '../..', file), 'utf8');
-
-type Dict = Record<string, unknown>;
-const isDict = (value: unknown): value is Dict => typeof value === 'object' && value !== null && !Array.isArray(value);
-const asDict = (value: unknown): Dict => (isDict(value) ? value : {});
-
 // --- What the deployment files must agree with ----------------------------------------------------
-
-type RepoFacts = ReturnType<typeof readRepoFacts>;
-
-function readRepoFacts() {
-  // The Node major of .nvmrc ("24") and of package.json engines.node (">=24.11 <25": its lower bound).
-  const major = (version: unknown) => Number(/\d+/.exec(String(version))?.[0]);
-  const engines = asDict(asDict(JSON.parse(readRepoFile('package.json'))).engines).node;
-  // Bundle -> Nest CLI application: webpack writes each to dist/<root>/<entryFile>.js (dist/apps/api/main.js).
-  const nestCli = asDict(JSON.parse(readRepoFile('nest-cli.json')));
-  const bundles = new Map<string, string>();
-  for (const [name, project] of Object.entries(asDict(nestCli.projects))) {
-    const { type, root, entryFile } = asDict(project);
-    if (type === 'application') bundles.set(`dist/${String(root)}/${String(entryFile)}.js`, name);
-  }
-  return { nodeMajors: { nvmrc: major(readRepoFile('.nvmrc')), engines: major(engines) }, bundles };
-}
 
 // --- docker-compose.yml ---------------------------------------------------------------------------
 
@@ -186,39 +178,6 @@ function composeProblems(text: string, facts: RepoFacts): string[] {
 
 // --- deploy/Dockerfile ----------------------------------------------------------------------------
 
-interface Stage {
-  from: string;
-  name: string | undefined;
-  parent: Stage | undefined; // the earlier stage it is built on (FROM <stage>), whose instructions it inherits
-  instructions: Array<{ keyword: string; args: string }>;
-}
-
-/** Splits a Dockerfile into stages of instructions: comments dropped, "\" continuations joined. */
-function parseStages(text: string): Stage[] {
-  const stages: Stage[] = [];
-  const joined = text.replace(/^\s*#.*$/gm, '').replace(/\\[ \t]*\n/g, ' ');
-  for (const [, keyword = '', args = ''] of joined.split('\n').map((line) => /^\s*(\S+)\s*(.*)$/.exec(line) ?? [])) {
-    if (keyword.toUpperCase() === 'FROM') {
-      const [from = '', as, name] = args.split(/\s+/).filter((token) => !token.startsWith('--'));
-      const parent = stages.find((stage) => stage.name === from);
-      stages.push({ from, name: as?.toLowerCase() === 'as' ? name : undefined, parent, instructions: [] });
-    } else if (keyword !== '') {
-      stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args: args.trim() });
-    }
-  }
-  return stages;
-}
-
-/** The arguments of a stage's instructions of one kind, its parents' first. */
-const argsOf = (stage: Stage | undefined, keyword: string): string[] =>
-  stage
-    ? [...argsOf(stage.parent, keyword), ...stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args)]
-    : [];
-
-/** The shell commands a stage runs (its RUN instructions split at &&, || and ;). */
-const commandsOf = (stage: Stage): string[] =>
-  argsOf(stage, 'RUN').flatMap((run) => run.split(/&&|\|\||;/).map((command) => command.trim()));
-
 function dockerfileProblems(text: string, facts: RepoFacts): string[] {
   const problems: string[] = [];
   const stages = parseStages(text);
@@ -351,23 +310,6 @@ const SCRAPE_JOBS: Array<{
   { job: 'worker', service: 'worker', variable: 'METRICS_PORT', port: (env) => Number(env.METRICS_PORT) },
 ];
 
-/**
- * The series the apps export, as OpenTelemetry's Prometheus exporter names them: dots become underscores,
- * monotonic counters end in _total, histograms give _bucket, _count and _sum (units are not appended).
- * A dashboard query naming anything else shows "No data" forever.
- */
-const histogram = (name: string) => [`${name}_bucket`, `${name}_count`, `${name}_sum`];
-const METRICS = new Set([
-  ...histogram('http_server_request_duration'),
-  ...['orders_placed_total', 'orders_confirmed_total', 'orders_cancelled_total', ...histogram('fulfilment_duration')],
-  ...['outbox_pending', 'outbox_oldest_pending_age', 'outbox_dead_letters', 'inbox_dead_letters'],
-  ...['cache_hits_total', 'cache_misses_total', 'cache_errors_total', 'cache_loaded_total', 'cache_bypassed_total'],
-  ...['cache_stale_served_total', 'cache_refreshes_total', 'cache_discarded_total', 'cache_invalidations_total'],
-  ...histogram('cache_duration'),
-  ...['breaker_state', 'breaker_transitions_total'],
-  'up', // Prometheus's own, per target
-]);
-
 /** Every file under a folder of the repository, by repository path. */
 function readTree(folder: string): Files {
   const root = path.resolve(__dirname, '../..', folder);
@@ -406,23 +348,6 @@ function hostAndPort(endpoint: unknown): { host: string; port: number } {
   const parts = /^(.*):(\d+)$/.exec(text);
   return { host: parts?.[1] ?? text, port: Number(parts?.[2]) };
 }
-
-/**
- * The metric names a PromQL expression reads: what is left once strings, label matchers, ranges and
- * `by (...)` lists are removed, less function names (followed by "(") and keywords.
- */
-function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .replace(/\{[^}]*\}|\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, ' ');
-  const keywords = /^(and|or|unless|bool|offset|inf|nan)$/i;
-  return [...bare.matchAll(/(?<![\w.:$])[A-Za-z_:][\w:]*(?!\s*\(|\w)/g)]
-    .map(([name]) => name)
-    .filter((name) => !keywords.test(name));
-}
-
-const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** The dashboard's panels, those inside collapsed rows included. */
 const panelsOf = (dashboard: Dict): Dict[] =>
