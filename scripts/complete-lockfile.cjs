@@ -10,7 +10,7 @@ const path = require('node:path');
 const lockPath = path.resolve(__dirname, '..', 'package-lock.json');
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
 const platform =
-  /-(darwin|linux|win32|android|freebsd|openharmony)-(x64|arm64|arm|ia32|ppc64|s390x|riscv64|loong64)(?:-(gnu|musl|gnueabihf|musleabihf|eabi|msvc))?$/;
+  /-(darwin|linux|win32|android|freebsd|openharmony)-(x64|arm64|arm|ia32|ppc64le|ppc64|s390x|riscv64|loong64)(?:-(gnu|musl|gnueabihf|musleabihf|eabi|msvc))?$/;
 
 let added = 0;
 for (const [location, entry] of Object.entries(lock.packages)) {
@@ -28,7 +28,8 @@ for (const [location, entry] of Object.entries(lock.packages)) {
       ? { cpu: ['wasm32'] }
       : {
           os: [match[1]],
-          cpu: [match[2]],
+          // Node calls little-endian POWER "ppc64" (process.arch); some packages name it ppc64le.
+          cpu: [match[2] === 'ppc64le' ? 'ppc64' : match[2]],
           ...(match[3] && /gnu|musl/.test(match[3]) ? { libc: [match[3].startsWith('musl') ? 'musl' : 'glibc'] } : {}),
         };
     // npm writes an entry's keys as version first, then alphabetically; so does this.
