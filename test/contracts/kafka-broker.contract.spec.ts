@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@platform/config';
 import { KafkaBroker } from '@platform/messaging';
 import { ConfigResourceTypes, Kafka } from 'kafkajs';
 import { describeBrokerContract } from './broker.contract';
@@ -6,7 +7,8 @@ import { describeBrokerContract } from './broker.contract';
 /*
  * The same contract against a real Kafka, when one is reachable: KAFKA_BROKERS=localhost:9094
  * (docker compose up kafka). Without it every case is still listed, as skipped, under a name
- * that says why, so that a green run never passes for a run against Kafka.
+ * that says why, so that a green run never passes for a run against Kafka. KAFKA_TLS and
+ * KAFKA_SASL_* are read as the apps read them, for a broker that requires them.
  */
 const brokers = (process.env.KAFKA_BROKERS ?? '')
   .split(',')
@@ -17,10 +19,19 @@ const MIN_INSYNC_REPLICAS_CASE = 'creates its topics with the min.insync.replica
 
 if (brokers.length > 0) {
   const replicationFactor = Number(process.env.KAFKA_REPLICATION_FACTOR ?? '1');
+  const kafkaSettings = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('KAFKA_')));
+  const { tls, sasl } = loadConfig(kafkaSettings).kafka!;
   describeBrokerContract(
     `KafkaBroker (${brokers.join(',')}, replication factor ${replicationFactor})`,
     async () =>
-      new KafkaBroker({ brokers, clientId: `contract-${randomUUID()}`, replicationFactor, logLevel: 'error' }),
+      new KafkaBroker({
+        brokers,
+        clientId: `contract-${randomUUID()}`,
+        replicationFactor,
+        tls,
+        sasl,
+        logLevel: 'error',
+      }),
   );
 
   it(MIN_INSYNC_REPLICAS_CASE, async () => {
@@ -30,9 +41,11 @@ if (brokers.length > 0) {
       clientId: `contract-${randomUUID()}`,
       replicationFactor,
       minInSyncReplicas: replicationFactor,
+      tls,
+      sasl,
       logLevel: 'error',
     });
-    const admin = new Kafka({ brokers, logLevel: 0 }).admin();
+    const admin = new Kafka({ brokers, ssl: tls, ...(sasl ? { sasl } : {}), logLevel: 0 }).admin();
     try {
       await broker.ensureTopics([topic]);
       await admin.connect();

@@ -458,6 +458,52 @@ function manifestProblems(overlay: string, objects: K8sObject[], facts: Facts): 
   return problems;
 }
 
+/** KEDA's lag reading connects to Kafka as the worker does: TLS, SASL mechanism, and the worker's own credentials. */
+function kafkaAuthenticationProblems(objects: K8sObject[], triggers: Dict[], worker: AppConfig | undefined): string[] {
+  const problems: string[] = [];
+  const container = workloadsOf(objects)
+    .find((w) => w.id === 'Deployment/worker')
+    ?.containers.find(isOurs);
+  const secretOf = (variable: string) => {
+    const ref = asDict(
+      asDict(
+        listOf(container?.env)
+          .map(asDict)
+          .find((e) => e.name === variable)?.valueFrom,
+      ).secretKeyRef,
+    );
+    return ref.name === undefined ? undefined : `${String(ref.name)}/${String(ref.key)}`;
+  };
+  const saslModes: Record<string, string> = {
+    plain: 'plaintext',
+    'scram-sha-256': 'scram_sha256',
+    'scram-sha-512': 'scram_sha512',
+  };
+  for (const trigger of triggers.filter((t) => t.type === 'kafka')) {
+    const metadata = asDict(trigger.metadata);
+    const at = `overlays/prod ScaledObject: the trigger of ${String(metadata.consumerGroup)}`;
+    const tls = worker?.kafka?.tls ? 'enable' : 'disable';
+    if ((metadata.tls ?? 'disable') !== tls)
+      problems.push(`${at}: tls ${String(metadata.tls)}, but the worker's KAFKA_TLS says ${tls}`);
+    const sasl = worker?.kafka?.sasl ? saslModes[worker.kafka.sasl.mechanism] : 'none';
+    if ((metadata.sasl ?? 'none') !== sasl)
+      problems.push(`${at}: sasl ${String(metadata.sasl)}, but the worker uses ${sasl}`);
+    if (!worker?.kafka?.sasl) continue;
+    const authentication = byId(objects, `TriggerAuthentication/${String(asDict(trigger.authenticationRef).name)}`);
+    const refs = listOf(asDict(authentication?.spec).secretTargetRef).map(asDict);
+    for (const [parameter, variable] of [
+      ['username', 'KAFKA_SASL_USERNAME'],
+      ['password', 'KAFKA_SASL_PASSWORD'],
+    ] as const) {
+      const ref = refs.find((r) => r.parameter === parameter);
+      if (!ref || `${String(ref.name)}/${String(ref.key)}` !== secretOf(variable)) {
+        problems.push(`${at}: its ${parameter} must come from the Secret the worker's ${variable} comes from`);
+      }
+    }
+  }
+  return problems;
+}
+
 function autoscalingProblems(objects: K8sObject[], facts: Facts, worker: AppConfig | undefined): string[] {
   const problems: string[] = [];
   const at = (id: string) => `overlays/prod ${id}`;
@@ -507,6 +553,7 @@ function autoscalingProblems(objects: K8sObject[], facts: Facts, worker: AppConf
       );
     }
   }
+  problems.push(...kafkaAuthenticationProblems(objects, triggers, worker));
   for (const metadata of kafka.filter((m) => !facts.consumerGroups.has(String(m.consumerGroup)))) {
     problems.push(`${at('ScaledObject')}: kafka trigger on ${String(metadata.consumerGroup)}, which no consumer uses`);
   }
@@ -696,6 +743,20 @@ describe('deploy/k8s checks, fed broken objects', () => {
     expect(problems).toMatch(/maxReplicaCount 100 exceeds the 48 partitions/);
     expect(problems).toMatch(/no kafka trigger on the lag of consumer group payments.capture-payment/);
     expect(problems).toMatch(/Deployment\/api: sets replicas/);
+  });
+
+  it('sees KEDA reading the lag without the TLS, SASL or credentials the worker uses', () => {
+    const problems = problemsAfter('prod', (o) => {
+      const triggers = listOf(asDict(o.find((object) => object.kind === 'ScaledObject')!.spec).triggers).map(asDict);
+      delete asDict(triggers[0]!.metadata).tls;
+      asDict(triggers[1]!.metadata).sasl = 'plaintext';
+      asDict(triggers[2]!).authenticationRef = { name: 'someone-else' };
+    });
+    expect(problems).toMatch(
+      /the trigger of catalog.cache-invalidation: tls undefined, but the worker's KAFKA_TLS says enable/,
+    );
+    expect(problems).toMatch(/: sasl plaintext, but the worker uses scram_sha512/);
+    expect(problems).toMatch(/: its username must come from the Secret the worker's KAFKA_SASL_USERNAME comes from/);
   });
 
   it('sees a deployable the Dockerfile does not build', () => {

@@ -196,10 +196,31 @@ describe('loadConfig', () => {
         partitions: 6,
         replicationFactor: 1,
         minInSyncReplicas: null,
+        tls: false,
+        sasl: null,
       });
       expect(
         loadConfig({ ...kafka, KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' }).kafka,
       ).toMatchObject({ replicationFactor: 3, minInSyncReplicas: 2 });
+    });
+
+    it('connects with TLS and SASL when told, refusing a partial SASL setting and PLAIN in the clear in production', () => {
+      const sasl = {
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'worker',
+        KAFKA_SASL_PASSWORD: 's3cret',
+      };
+      expect(loadConfig({ ...kafka, ...sasl, KAFKA_TLS: 'true' }).kafka).toMatchObject({
+        tls: true,
+        sasl: { mechanism: 'scram-sha-512', username: 'worker', password: 's3cret' },
+      });
+      const partial = problemsOf({ ...kafka, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 's3cret' });
+      expect(partial).toMatch(/^KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: all three, or none/);
+      expect(partial).not.toContain('s3cret');
+      const plain = { ...kafka, ...sasl, KAFKA_SASL_MECHANISM: 'plain', NODE_ENV: 'production' };
+      expect(problemsOf(plain)).toMatch(/^KAFKA_SASL_MECHANISM: "plain" sends the password as it is/);
+      expect(loadConfig({ ...plain, KAFKA_TLS: 'true' }).kafka?.sasl?.mechanism).toBe('plain');
+      expect(problemsOf({ ...kafka, KAFKA_SASL_MECHANISM: 'gssapi' })).toMatch(/^KAFKA_SASL_MECHANISM: /);
     });
 
     it('refuses more in-sync replicas than copies: no write could be acknowledged', () => {

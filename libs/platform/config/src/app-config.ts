@@ -23,6 +23,10 @@ export type AuthConfig =
 export const DEVELOPMENT_ISSUER = 'urn:nest-modulith:development-issuer';
 export const DEVELOPMENT_AUDIENCE = 'nest-modulith';
 
+type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+/** One object type per mechanism, as kafkajs types them. */
+export type KafkaSasl = { [M in SaslMechanism]: { mechanism: M; username: string; password: string } }[SaslMechanism];
+
 export type DatabaseConfig =
   { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
 
@@ -55,6 +59,9 @@ export interface AppConfig {
     replicationFactor: number;
     /** null: the broker's default. */
     minInSyncReplicas: number | null;
+    tls: boolean;
+    /** null: no authentication. */
+    sasl: KafkaSasl | null;
   } | null;
   /**
    * The deployable that relays the outboxes and runs the consumers and the timers: the worker with
@@ -104,7 +111,7 @@ export class ConfigurationError extends Error {
 }
 
 /** Connection URLs may hold a password: a bad one is named, never echoed. */
-const SECRET_BEARING = new Set(['DATABASE_URL', 'REDIS_URL']);
+const SECRET_BEARING = new Set(['DATABASE_URL', 'REDIS_URL', 'KAFKA_SASL_PASSWORD']);
 
 /** Reads and validates the environment. Throws a ConfigurationError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -135,6 +142,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.KAFKA_MIN_INSYNC_REPLICAS !== undefined && e.KAFKA_MIN_INSYNC_REPLICAS > e.KAFKA_REPLICATION_FACTOR) {
     throw new ConfigurationError([
       `KAFKA_MIN_INSYNC_REPLICAS: ${e.KAFKA_MIN_INSYNC_REPLICAS} exceeds KAFKA_REPLICATION_FACTOR (${e.KAFKA_REPLICATION_FACTOR}): no write could ever be acknowledged`,
+    ]);
+  }
+  const saslSettings = [e.KAFKA_SASL_MECHANISM, e.KAFKA_SASL_USERNAME, e.KAFKA_SASL_PASSWORD];
+  if (saslSettings.some((value) => value !== undefined) && saslSettings.some((value) => value === undefined)) {
+    throw new ConfigurationError([
+      'KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: all three, or none',
+    ]);
+  }
+  if (e.KAFKA_SASL_MECHANISM === 'plain' && !e.KAFKA_TLS && e.NODE_ENV === 'production') {
+    throw new ConfigurationError([
+      'KAFKA_SASL_MECHANISM: "plain" sends the password as it is; in production it needs KAFKA_TLS=true',
     ]);
   }
   if (e.MESSAGING_FAULT_INJECTION && e.NODE_ENV === 'production') {
@@ -184,6 +202,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           partitions: e.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: e.KAFKA_REPLICATION_FACTOR,
           minInSyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS ?? null,
+          tls: e.KAFKA_TLS,
+          sasl:
+            e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
+              ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD }
+              : null,
         }
       : null,
     backgroundWorkIn: e.BACKGROUND_WORK_IN ?? (e.KAFKA_BROKERS ? 'worker' : 'api'),

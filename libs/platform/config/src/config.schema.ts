@@ -81,6 +81,12 @@ export const environmentSchema = z.object({
   KAFKA_REPLICATION_FACTOR: integer(1, 10).default(1),
   /** min.insync.replicas of the topics the app creates (at most the replication factor); unset: the broker's default. */
   KAFKA_MIN_INSYNC_REPLICAS: integer(1, 10).optional(),
+  /** TLS to the brokers, verified against the system's certificate authorities (managed Kafka requires it). */
+  KAFKA_TLS: booleanFlag.default(false),
+  /** SASL authentication to the brokers: the mechanism, with a user name and a password; unset, none. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   OUTBOX_BATCH_SIZE: integer(1, 5000).default(200),
   /** Relays per outbox in the relaying process (default: 1 with Kafka, 4 with the in-process broker). */
   OUTBOX_RELAYS: integer(1, 32).optional(),

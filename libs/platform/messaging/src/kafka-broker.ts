@@ -15,6 +15,7 @@ import {
   type Message,
   Partitioners,
   type Producer,
+  type SASLOptions,
   logLevel,
 } from 'kafkajs';
 import { retryDelayMs } from '@platform/resilience';
@@ -43,6 +44,10 @@ export interface KafkaBrokerOptions {
    * Unset: the broker's default.
    */
   minInSyncReplicas?: number | null;
+  /** TLS to the brokers, verified against the system's certificate authorities. */
+  tls?: boolean;
+  /** SASL authentication: PLAIN (over TLS only) or SCRAM. */
+  sasl?: Extract<SASLOptions, { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512' }> | null;
   /** kafkajs' own logs (connections, rebalances, crashes). */
   logLevel?: KafkaLogLevel;
   /** A failed message comes back after a random delay in [0, min(retryMaxMs, retryBaseMs * 2^(attempt-1))). */
@@ -99,6 +104,8 @@ export class KafkaBroker extends MessageBroker {
       clientId: options.clientId,
       brokers: [...options.brokers],
       logLevel: LOG_LEVELS[options.logLevel ?? 'warn'],
+      ssl: options.tls ?? false,
+      ...(options.sasl ? { sasl: options.sasl } : {}),
     });
     this.producer = this.kafka.producer({
       // The broker drops the duplicates a retried send would write, and with one request in
