@@ -331,7 +331,7 @@ function manifestProblems(overlay: string, objects: K8sObject[], facts: Facts): 
         continue;
       }
       if (config.database.kind !== 'postgres') problems.push(`${name}: no DATABASE_URL: the app would run embedded`);
-      const role = entry?.project === 'migrate' ? 'migrate' : (entry?.project ?? '');
+      const role = entry?.project ?? '';
       for (const [port, what] of outboundPorts(config, env, role)) {
         if (!egressAllows(objects, workload.labels, port)) {
           problems.push(`${name}: no NetworkPolicy lets it reach ${what} on port ${port}`);

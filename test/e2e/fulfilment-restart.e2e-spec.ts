@@ -1,7 +1,5 @@
-import { Client } from 'pg';
-import { startPaymentGateway, type RunningPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import { type AppProcess, startApiProcess } from '../support/app-process';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { sagaProcessesFixture } from '../support/saga-processes';
 import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
 
@@ -13,44 +11,16 @@ import { waitFor } from '../support/wait-for';
  * restart, from what the database holds: their state, their deadlines (`wake_at`), and the outboxes.
  */
 describe('Fulfilment saga across a killed and restarted process', () => {
-  let database: TestDatabase;
-  let gateway: RunningPaymentGateway;
-  let sql: Client;
+  const saga = sagaProcessesFixture();
   let api: AppProcess | undefined;
+  afterAll(() => api?.stop('SIGKILL'));
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    gateway = await startPaymentGateway();
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
-  });
-  afterAll(async () => {
-    await api?.stop('SIGKILL');
-    await sql.end();
-    await gateway.close();
-    await database.drop();
-  });
-
-  const env = () => ({
-    DATABASE_URL: database.url,
-    PAYMENT_GATEWAY_URL: gateway.url,
-    PAYMENT_GATEWAY_TIMEOUT_MS: '5000',
-    LOG_LEVEL: 'warn',
-    // The machine is shared with other suites: shedding on event-loop delay is tested elsewhere, on purpose.
-    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
-    OUTBOX_POLL_INTERVAL_MS: '100',
-    // Rows the killed relay had leased are taken over after this: short, so the test does not wait 30 s.
-    OUTBOX_LEASE_MS: '2000',
-    FULFILMENT_TIMER_INTERVAL_MS: '100',
-    FULFILMENT_RESEND_AFTER_MS: '1000',
-    FULFILMENT_MAX_RESEND_AFTER_MS: '2000',
-    FULFILMENT_PAYMENT_TIMEOUT_MS: '60000',
-  });
+  const env = () => ({ ...saga.env(), LOG_LEVEL: 'warn' });
 
   it('every saga under way when the process dies completes after the restart, each order charged once', async () => {
     api = await startApiProcess(env());
     // Four relays over each outbox (the in-process broker's default), one LISTEN connection per outbox.
-    const listeners = await sql.query<{ query: string }>(
+    const listeners = await saga.sql.query<{ query: string }>(
       `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' ORDER BY query`,
     );
     expect(listeners.rows.map((row) => row.query)).toEqual([
@@ -61,7 +31,7 @@ describe('Fulfilment saga across a killed and restarted process', () => {
     ]);
     const issuer = await testIssuer();
     // The provider is slow: captures are in flight (taken from the outbox, asked of the provider) when the process dies.
-    gateway.setFaults({ latencyMs: 10_000 });
+    saga.gateway.setFaults({ latencyMs: 10_000 });
     const ids: string[] = [];
     for (let index = 0; index < 20; index += 1) {
       const response = await fetch(`${api.url}/orders`, {
@@ -76,31 +46,31 @@ describe('Fulfilment saga across a killed and restarted process', () => {
       ids.push(((await response.json()) as { id: string }).id);
     }
     await waitFor(async () => {
-      const { rows } = await sql.query(
+      const { rows } = await saga.sql.query(
         `SELECT count(*)::int AS waiting FROM ordering.fulfilment_sagas WHERE step = 'AWAITING_PAYMENT'`,
       );
       return rows[0].waiting >= 10;
     }, 20_000);
 
     await api.stop('SIGKILL');
-    const { rows: atKill } = await sql.query(`SELECT status FROM ordering.orders WHERE status <> 'PENDING'`);
+    const { rows: atKill } = await saga.sql.query(`SELECT status FROM ordering.orders WHERE status <> 'PENDING'`);
     expect(atKill).toEqual([]); // nothing had finished: every saga was cut off
 
-    gateway.setFaults({});
+    saga.gateway.setFaults({});
     api = await startApiProcess(env());
     try {
       await waitFor(async () => {
-        const { rows } = await sql.query(
+        const { rows } = await saga.sql.query(
           `SELECT count(*)::int AS pending FROM ordering.orders WHERE status = 'PENDING'`,
         );
         return rows[0].pending === 0;
       }, 90_000);
     } catch (error) {
-      const { rows } = await sql.query(
+      const { rows } = await saga.sql.query(
         `SELECT s.step, s.attempts, s.wake_at, s.history->-1 AS last FROM ordering.fulfilment_sagas s
          JOIN ordering.orders o ON o.id = s.order_id WHERE o.status = 'PENDING'`,
       );
-      const outboxes = await sql.query(
+      const outboxes = await saga.sql.query(
         `SELECT 'ordering' AS outbox, status, count(*)::int FROM ordering.outbox GROUP BY status
          UNION ALL SELECT 'payments', status, count(*)::int FROM payments.outbox GROUP BY status`,
       );
@@ -111,16 +81,16 @@ describe('Fulfilment saga across a killed and restarted process', () => {
       );
     }
 
-    const { rows: orders } = await sql.query<{ id: string; status: string }>(
+    const { rows: orders } = await saga.sql.query<{ id: string; status: string }>(
       `SELECT id::text, status FROM ordering.orders WHERE id = ANY($1::uuid[])`,
       [ids],
     );
     expect(orders.map((order) => order.status)).toEqual(ids.map(() => 'CONFIRMED'));
-    const references = gateway.state.charges.map((charge) => charge.reference).sort();
+    const references = saga.gateway.state.charges.map((charge) => charge.reference).sort();
     expect(references).toEqual([...ids].sort());
 
     // The saga's timer sent again what got no reply in time, from the deadlines stored in the database.
-    const { rows: resent } = await sql.query(
+    const { rows: resent } = await saga.sql.query(
       `SELECT count(*)::int AS sagas FROM ordering.fulfilment_sagas
        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(history) AS entry WHERE entry->>'input' = 'Timer')`,
     );

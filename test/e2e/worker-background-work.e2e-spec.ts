@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { Client } from 'pg';
-import { startPaymentGateway, type RunningPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import { checkInvariants, subscriptionsFromAsyncApi } from '../../scripts/chaos/invariants';
 import { type AppProcess, startApiProcess, startWorkerProcess } from '../support/app-process';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { sagaProcessesFixture } from '../support/saga-processes';
 import { testIssuer } from '../support/test-issuer';
 import { waitFor } from '../support/wait-for';
 
@@ -14,50 +12,24 @@ const ROOT = path.resolve(__dirname, '../..');
  * in-process broker and runs the consumers and the saga timer. A smoke run of `npm run chaos`: the
  * worker is killed with SIGKILL while captures are in flight, a new one takes over, and the
  * chaos invariants hold afterwards, "no event lost" included, though the killed worker's broker
- * held messages in memory.
+ * held messages in memory. Stopped with SIGTERM instead, it drains within its grace period.
  */
-describe('The worker doing the background work with its in-process broker, killed mid-saga', () => {
-  let database: TestDatabase;
-  let gateway: RunningPaymentGateway;
-  let sql: Client;
+describe('The worker doing the background work with its in-process broker, killed or stopped mid-saga', () => {
+  const saga = sagaProcessesFixture();
   let api: AppProcess | undefined;
   let worker: AppProcess | undefined;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    gateway = await startPaymentGateway();
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
-  });
-  afterAll(async () => {
-    await sql.end();
-    await gateway.close();
-    await database.drop();
-  });
-
-  const common = () => ({
-    DATABASE_URL: database.url,
-    PAYMENT_GATEWAY_URL: gateway.url,
-    PAYMENT_GATEWAY_TIMEOUT_MS: '5000',
-    BACKGROUND_WORK_IN: 'worker',
-    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
-    OUTBOX_POLL_INTERVAL_MS: '100',
-    OUTBOX_LEASE_MS: '2000',
-    FULFILMENT_TIMER_INTERVAL_MS: '100',
-    FULFILMENT_RESEND_AFTER_MS: '1000',
-    FULFILMENT_MAX_RESEND_AFTER_MS: '2000',
-    FULFILMENT_PAYMENT_TIMEOUT_MS: '60000',
-  });
+  const common = () => ({ ...saga.env(), BACKGROUND_WORK_IN: 'worker' });
   const startWorker = (env: Record<string, string> = {}) => startWorkerProcess({ ...common(), ...env });
   afterEach(async () => {
-    gateway.setFaults({});
+    saga.gateway.setFaults({});
     await worker?.stop('SIGKILL');
     await api?.stop('SIGKILL');
   });
   const stock = async () =>
     new Map(
       (
-        await sql.query<{ sku: string; available: number; reserved: number }>(
+        await saga.sql.query<{ sku: string; available: number; reserved: number }>(
           `SELECT sku, available, reserved FROM inventory.stock WHERE sku = 'TEA-SENCHA-100G'`,
         )
       ).rows.map((row) => [row.sku, { available: row.available, reserved: row.reserved }]),
@@ -81,7 +53,7 @@ describe('The worker doing the background work with its in-process broker, kille
   };
   const capturesInFlight = (atLeast: number) =>
     waitFor(async () => {
-      const { rows } = await sql.query<{ waiting: number }>(
+      const { rows } = await saga.sql.query<{ waiting: number }>(
         `SELECT count(*)::int AS waiting FROM ordering.fulfilment_sagas WHERE step = 'AWAITING_PAYMENT'`,
       );
       return rows[0]!.waiting >= atLeast;
@@ -92,27 +64,27 @@ describe('The worker doing the background work with its in-process broker, kille
     stockBefore: Map<string, { available: number; reserved: number }>,
   ) => {
     await waitFor(async () => {
-      const { rows } = await sql.query<{ busy: number }>(
+      const { rows } = await saga.sql.query<{ busy: number }>(
         `SELECT count(*)::int AS busy FROM ordering.fulfilment_sagas WHERE wake_at IS NOT NULL OR refund_status = 'REQUESTED'`,
       );
       return rows[0]!.busy === 0;
     }, 90_000);
     await waitFor(async () => {
-      const { rows } = await sql.query<{ pending: number }>(
+      const { rows } = await saga.sql.query<{ pending: number }>(
         `SELECT (SELECT count(*) FROM ordering.outbox WHERE status = 'PENDING') + (SELECT count(*) FROM inventory.outbox WHERE status = 'PENDING')
               + (SELECT count(*) FROM payments.outbox WHERE status = 'PENDING') AS pending`,
       );
       return Number(rows[0]!.pending) === 0;
     }, 30_000);
-    const results = await checkInvariants(sql, {
+    const results = await checkInvariants(saga.sql, {
       accepted,
       stockBefore,
-      charges: gateway.state.charges,
-      refunds: gateway.state.refunds,
+      charges: saga.gateway.state.charges,
+      refunds: saga.gateway.state.refunds,
       subscriptions: subscriptionsFromAsyncApi(ROOT),
     });
     expect(results.filter((result) => !result.holds)).toEqual([]);
-    const { rows: orders } = await sql.query<{ status: string }>(
+    const { rows: orders } = await saga.sql.query<{ status: string }>(
       `SELECT status FROM ordering.orders WHERE id = ANY($1::uuid[])`,
       [accepted],
     );
@@ -124,17 +96,17 @@ describe('The worker doing the background work with its in-process broker, kille
     worker = await startWorker();
     const stockBefore = await stock();
     // The provider is slow: captures are in flight in the worker when it dies.
-    gateway.setFaults({ latencyMs: 5_000 });
+    saga.gateway.setFaults({ latencyMs: 5_000 });
     const accepted = await placeOrders(10, 'worker');
     await capturesInFlight(5);
     // Events the worker took but its consumers had not handled are still pending in the outbox.
-    const { rows: unmarked } = await sql.query<{ n: number }>(
+    const { rows: unmarked } = await saga.sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ordering.outbox WHERE event_type = 'payments.capture-payment.v1' AND status = 'PENDING'`,
     );
     expect(unmarked[0]!.n).toBeGreaterThan(0);
 
     await worker.stop('SIGKILL');
-    gateway.setFaults({});
+    saga.gateway.setFaults({});
     worker = await startWorker();
     await expectAllSettled(accepted, stockBefore);
   }, 180_000);
@@ -144,10 +116,10 @@ describe('The worker doing the background work with its in-process broker, kille
     api = await startApiProcess({ ...common(), LOG_LEVEL: 'warn' });
     worker = await startWorker({ SHUTDOWN_GRACE_MS: String(graceMs) });
     const stockBefore = await stock();
-    gateway.setFaults({ latencyMs: 3_000 });
+    saga.gateway.setFaults({ latencyMs: 3_000 });
     const accepted = await placeOrders(10, 'drain');
     await capturesInFlight(5);
-    const chargesBefore = gateway.state.charges.length;
+    const chargesBefore = saga.gateway.state.charges.length;
 
     const signalledAt = Date.now();
     const draining = worker;
@@ -167,13 +139,13 @@ describe('The worker doing the background work with its in-process broker, kille
     expect(draining.stdout.join('\n')).not.toContain('Shutdown took longer');
 
     // Each capture the provider was called for is recorded with its outcome: none was cut off half done.
-    expect(gateway.state.charges.length).toBeGreaterThan(chargesBefore);
-    const { rows: halfDone } = await sql.query<{ order_id: string }>(
+    expect(saga.gateway.state.charges.length).toBeGreaterThan(chargesBefore);
+    const { rows: halfDone } = await saga.sql.query<{ order_id: string }>(
       `SELECT order_id FROM payments.captures WHERE status = 'PENDING' AND attempts > 0`,
     );
     expect(halfDone).toEqual([]);
 
-    gateway.setFaults({});
+    saga.gateway.setFaults({});
     worker = await startWorker();
     await expectAllSettled(accepted, stockBefore);
   }, 180_000);
