@@ -80,7 +80,7 @@ function sagaLines(mode: ModeResults): string[] {
       ` ${saga.refused} refused (load shedding: 503), ${saga.final} final (${Object.entries(saga.outcomes)
         .map(([step, n]) => `${n} ${step}`)
         .join(', ')}),` +
-      ` ${saga.stillPending} not final after the wait. Placement to final step: p50 ${saga.p50Ms} ms, p99 ${saga.p99Ms} ms,` +
+      ` ${saga.stillPending} not final after the wait; the saga finished ${saga.finalPerMinute}/min over the run. Placement to final step: p50 ${saga.p50Ms} ms, p99 ${saga.p99Ms} ms,` +
       ` max ${saga.maxMs} ms; ${saga.overOneSecond} over one second. Target (10,000/min with p99 under 1 s): **${kept ? 'met' : 'not met'}**.`,
     ...(mode.sagaPublishLag
       ? [

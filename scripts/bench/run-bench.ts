@@ -18,6 +18,7 @@ import path from 'node:path';
 import { applyMigrations, PostgresConnection } from '@platform/database';
 import { Client } from 'pg';
 import { format, resolveConfig } from 'prettier';
+import { startPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import { testIssuer } from '../../test/support/test-issuer';
 import { measureHttp, type Throughput } from './http-load';
 import { freePort, ROOT, run, startBenchApi, type RunningApi } from './processes';
@@ -201,10 +202,15 @@ async function benchMode(
   }
 
   log(`${mode}: starting the api that relays and runs the saga (in-process broker)`);
+  // The payment provider is another company's system: on PostgreSQL its simulator answers from
+  // this process, as it would from elsewhere, not from the api's event loop. Embedded, the one
+  // process simulates it too.
+  const gateway = sagaDatabaseUrl ? await startPaymentGateway() : null;
   const whole = await startBenchApi({
     ...common,
     ...withRedis,
     ...(sagaDatabaseUrl ? { DATABASE_URL: sagaDatabaseUrl } : {}),
+    ...(gateway ? { PAYMENT_GATEWAY_URL: gateway.url } : {}),
   });
   log(`${mode}: the api logs to ${whole.logFile}`);
   try {
@@ -275,6 +281,7 @@ async function benchMode(
     }
   } finally {
     await whole.stop();
+    await gateway?.close();
   }
 
   const productPaths = (skus: string[]) => skus.map((sku) => `/catalog/products/${sku}`);

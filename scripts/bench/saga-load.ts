@@ -6,6 +6,11 @@ export interface SagaRun {
   final: number;
   stillPending: number;
   outcomes: Record<string, number>;
+  /**
+   * Orders final per minute over the run, server clocks: from the first placement to the last final
+   * step. Below the placement rate, the saga fell behind.
+   */
+  finalPerMinute: number;
   /** Placement (the order's createdAt) to its final step (the saga's updatedAt), server clocks. */
   p50Ms: number;
   p99Ms: number;
@@ -23,7 +28,7 @@ interface Placed {
  * An open-loop load: orders placed at a fixed rate whatever the answers take (as customers arrive
  * in a sale), each by one of `tokens`' customers. Once placement stops, every order is followed to
  * its final step through the operator view, whose timestamps are the server's, so following them
- * late changes nothing measured.
+ * late changes nothing measured; it asks about one order at a time while the oldest is not final.
  */
 export async function runSaga(options: {
   url: string;
@@ -71,34 +76,49 @@ export async function runSaga(options: {
 
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
-  let pending = placed;
+  let firstPlacedAt = Infinity;
+  let lastFinalAt = -Infinity;
+  const finalStep = async (order: Placed): Promise<boolean> => {
+    const response = await fetch(`${url}/orders/${order.id}/fulfilment`, {
+      headers: { authorization: `Bearer ${options.adminToken}` },
+    });
+    const saga = response.ok ? ((await response.json()) as { step: string; updatedAt: string }) : null;
+    if (!saga || (saga.step !== 'CONFIRMED' && saga.step !== 'CANCELLED')) return false;
+    const placedAt = Date.parse(order.createdAt);
+    const finalAt = Date.parse(saga.updatedAt);
+    latencies.push(finalAt - placedAt);
+    outcomes[saga.step] = (outcomes[saga.step] ?? 0) + 1;
+    firstPlacedAt = Math.min(firstPlacedAt, placedAt);
+    lastFinalAt = Math.max(lastFinalAt, finalAt);
+    return true;
+  };
+  // Orders settle roughly in placement order: while the oldest is not final, only it is asked
+  // about, so that following the run takes next to nothing from the api still working through it.
+  let pending = [...placed].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   const deadline = Date.now() + options.settleTimeoutSeconds * 1000;
   while (pending.length > 0 && Date.now() < deadline) {
-    const stillPending: Placed[] = [];
-    for (let i = 0; i < pending.length; i += 32) {
-      await Promise.all(
-        pending.slice(i, i + 32).map(async (order) => {
-          const response = await fetch(`${url}/orders/${order.id}/fulfilment`, {
-            headers: { authorization: `Bearer ${options.adminToken}` },
-          });
-          const saga = response.ok ? ((await response.json()) as { step: string; updatedAt: string }) : null;
-          if (saga && (saga.step === 'CONFIRMED' || saga.step === 'CANCELLED')) {
-            latencies.push(Date.parse(saga.updatedAt) - Date.parse(order.createdAt));
-            outcomes[saga.step] = (outcomes[saga.step] ?? 0) + 1;
-          } else {
-            stillPending.push(order);
-          }
-        }),
-      );
+    if (!(await finalStep(pending[0]!))) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
     }
-    pending = stillPending;
-    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    const next = pending.slice(1, 33);
+    const settled = await Promise.all(next.map(finalStep));
+    pending = [...next.filter((_, i) => !settled[i]), ...pending.slice(33)];
   }
+  // An order stuck at the head must not hide the ones behind it: a last look at each.
+  const unsettled: Placed[] = [];
+  for (let i = 0; i < pending.length; i += 32) {
+    const batch = pending.slice(i, i + 32);
+    const settled = await Promise.all(batch.map(finalStep));
+    unsettled.push(...batch.filter((_, n) => !settled[n]));
+  }
+  pending = unsettled;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0;
   return {
     targetPerMinute: perMinute,
     placedPerMinute: Math.round((placed.length / placementSeconds) * 60),
+    finalPerMinute: latencies.length > 0 ? Math.round((latencies.length / (lastFinalAt - firstPlacedAt)) * 60_000) : 0,
     placed: placed.length,
     refused,
     final: latencies.length,

@@ -12,6 +12,7 @@ describe('benchmark report', () => {
   const saga = (overrides: Partial<NonNullable<BenchResults['modes'][number]['saga']>> = {}) => ({
     targetPerMinute: 10_000,
     placedPerMinute: 9_990,
+    finalPerMinute: 9_950,
     placed: 10_000,
     refused: 0,
     final: 10_000,
@@ -61,6 +62,7 @@ describe('benchmark report', () => {
   });
 
   it('calls the saga target met only at the rate, with every order final and p99 under a second', () => {
+    expect(renderReport(results()).markdown).toContain('the saga finished 9950/min over the run');
     expect(renderReport(results()).markdown).toContain('**met**');
     expect(renderReport(results(saga({ p99Ms: 1_500 }))).markdown).toContain('**not met**');
     expect(renderReport(results(saga({ stillPending: 1 }))).markdown).toContain('**not met**');
