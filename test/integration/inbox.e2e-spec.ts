@@ -319,6 +319,83 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
     expect(errors).toHaveLength(2);
   });
 
+  describe('messages delivered while a transaction of the consumer runs', () => {
+    /**
+     * The first message's handler waits for `release`; meanwhile the others are delivered from
+     * other partitions, and wait for the consumer's next transaction.
+     */
+    async function deliverWhileBusy(handle: Handler, others: number) {
+      broker = new InProcessBroker(16, 20);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const consumer = await startConsumer(async (delivered, tx) => {
+        if (delivered.subject === 'first') {
+          await released;
+        }
+        await handle(delivered, tx);
+      });
+      const published = broker.publish(
+        [event('first', 0), ...Array.from({ length: others }, (_, n) => event(`order-${n + 1}`, n + 1))].map(
+          toBrokerMessage,
+        ),
+      );
+      await sleep(200);
+      release();
+      await published;
+      return consumer;
+    }
+
+    it('applies them together in the next transaction, each once', async () => {
+      const transactionOf = new Map<number, string>();
+      const consumer = await deliverWhileBusy(async (delivered, tx) => {
+        const [{ id }] = (await tx.query<{ id: string }>('SELECT txid_current()::text AS id')) as [{ id: string }];
+        transactionOf.set(delivered.data.seq, id);
+        await applyEffect(delivered, tx);
+      }, 12);
+
+      expect(consumer.counters).toEqual({ handled: 13, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
+      expect((await effects()).sort()).toEqual(
+        ['first#0', ...Array.from({ length: 12 }, (_, n) => `order-${n + 1}#${n + 1}`)].sort(),
+      );
+      expect(await inboxSize()).toBe(13);
+      const messagesPerTransaction = [...transactionOf.values()].reduce(
+        (counts, id) => counts.set(id, (counts.get(id) ?? 0) + 1),
+        new Map<string, number>(),
+      );
+      // Sixteen partitions for thirteen keys: a few share one, and their next message waits.
+      expect(Math.max(...messagesPerTransaction.values())).toBeGreaterThanOrEqual(5);
+      expect(messagesPerTransaction.size).toBeLessThan(13);
+    });
+
+    it('applies the others when one of them fails, and retries only that one', async () => {
+      const calls = new Map<number, number>();
+      const messagesSeen = new Map<string, number>();
+      // The second message of a batch fails there, then once more alone; its next delivery succeeds.
+      let failing: { seq: number; failuresLeft: number } | null = null;
+      const consumer = await deliverWhileBusy(async (delivered, tx) => {
+        const { seq } = delivered.data;
+        calls.set(seq, (calls.get(seq) ?? 0) + 1);
+        const [{ id }] = (await tx.query<{ id: string }>('SELECT txid_current()::text AS id')) as [{ id: string }];
+        messagesSeen.set(id, (messagesSeen.get(id) ?? 0) + 1);
+        await applyEffect(delivered, tx); // rolled back with the failure
+        failing ??= messagesSeen.get(id)! === 2 ? { seq, failuresLeft: 2 } : null;
+        if (failing?.seq === seq && failing.failuresLeft > 0) {
+          failing.failuresLeft -= 1;
+          throw new Error('deadlock detected');
+        }
+      }, 12);
+
+      expect(failing).not.toBeNull();
+      expect((await effects()).sort()).toEqual(
+        ['first#0', ...Array.from({ length: 12 }, (_, n) => `order-${n + 1}#${n + 1}`)].sort(),
+      );
+      // The batch's failure is not the message's: only its attempt alone counts.
+      expect(consumer.counters).toEqual({ handled: 13, duplicates: 0, failedAttempts: 1, deadLettered: 0 });
+      expect(calls.get(failing!.seq)).toBe(3);
+      expect(await inboxSize()).toBe(13);
+    });
+  });
+
   describe("with a handler that owns its transactions (transactionOwner: 'handler')", () => {
     type OwnHandler = (event: IntegrationEvent<EventData<typeof StockWanted>>) => Promise<void>;
 

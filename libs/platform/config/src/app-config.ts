@@ -77,6 +77,11 @@ export interface AppConfig {
    * holds its partition.
    */
   inProcessBrokerPartitions: number;
+  /**
+   * Messages an event consumer applies in one transaction at most: those delivered while its
+   * previous transaction ran (from other partitions) share the next one, and its commit.
+   */
+  inboxMaxBatchSize: number;
   outbox: {
     /**
      * Relays per outbox. The in-process broker accepts a message once it is handled, so one relay
@@ -212,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     backgroundWorkIn: e.BACKGROUND_WORK_IN ?? (e.KAFKA_BROKERS ? 'worker' : 'api'),
     messagingFaultInjection: e.MESSAGING_FAULT_INJECTION,
     inProcessBrokerPartitions: e.IN_PROCESS_BROKER_PARTITIONS,
+    inboxMaxBatchSize: e.INBOX_MAX_BATCH_SIZE,
     outbox: {
       relays: e.OUTBOX_RELAYS ?? (e.KAFKA_BROKERS ? 1 : 4),
       batchSize: e.OUTBOX_BATCH_SIZE,

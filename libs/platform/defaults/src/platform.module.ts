@@ -52,7 +52,7 @@ export class PlatformModule {
         // Consumers start before relays (Nest bootstraps global modules in import order): the
         // in-process broker resolves a publish once the groups consuming its topic have handled it,
         // and a group that has not joined yet would not be waited for.
-        InboxModule.forRoot(runsMessaging(role, config)),
+        InboxModule.forRoot(runsMessaging(role, config), config.inboxMaxBatchSize),
         OutboxModule.forRoot(runsMessaging(role, config)),
         HealthModule,
         ObservabilityModule,

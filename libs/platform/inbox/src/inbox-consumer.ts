@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { context, isSpanContextValid, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { SqlRow } from '@platform/database';
 import {
   type BrokerMessage,
@@ -107,6 +107,17 @@ export interface InboxCounters {
   deadLettered: number;
 }
 
+/** How many messages a consumer applies in one transaction at most (see InboxConsumer). */
+export const DEFAULT_MAX_BATCH_SIZE = 32;
+
+/** A delivery waiting for the consumer's next batch transaction. */
+interface Waiting<Contract extends EventContract> {
+  event: IntegrationEvent<EventData<Contract>>;
+  /** The delivery's CONSUMER span: its handler runs under it. */
+  context: Context;
+  settle(outcome: Promise<ApplyOutcome>): void;
+}
+
 /**
  * Consumes one event type with effectively-once effects on top of the broker's at-least-once
  * delivery: each message is recorded in the module's inbox in the same transaction as its effects
@@ -121,6 +132,8 @@ export interface InboxCounters {
 export class InboxConsumer<Contract extends EventContract = EventContract> {
   readonly counters: InboxCounters = { handled: 0, duplicates: 0, failedAttempts: 0, deadLettered: 0 };
   private running: RunningConsumer | null = null;
+  private readonly waiting: Waiting<Contract>[] = [];
+  private applying = false;
 
   constructor(
     private readonly broker: MessageBroker,
@@ -134,6 +147,13 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
      * each, without a transaction around them. Without it, each is a transaction of runInTransaction.
      */
     private readonly runStatement?: RunStatement,
+    /**
+     * For a consumer whose transactions the inbox opens: messages delivered while a transaction of
+     * the consumer is under way (from other partitions: a partition's next message waits for its
+     * previous one) are applied together in its next transaction, this many at most. 1 applies
+     * each in a transaction of its own.
+     */
+    private readonly maxBatchSize: number = DEFAULT_MAX_BATCH_SIZE,
   ) {
     inboxTables(definition.schema);
     if (!definition.name || definition.name.length > 200) {
@@ -141,6 +161,9 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     }
     if (!Number.isInteger(definition.maxAttempts) || definition.maxAttempts < 1) {
       throw new Error(`Inbox consumer ${definition.name}: maxAttempts must be a positive integer`);
+    }
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+      throw new Error(`Inbox consumer ${definition.name}: maxBatchSize must be a positive integer`);
     }
   }
 
@@ -215,7 +238,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
       return 'dead-lettered';
     }
     try {
-      const outcome = await applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
+      const outcome = await this.apply(event);
       this.counters[outcome === 'applied' ? 'handled' : 'duplicates'] += 1;
       return outcome;
     } catch (error) {
@@ -232,6 +255,102 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
       await this.deadLetter(message, envelope, error as Error);
       return 'dead-lettered';
     }
+  }
+
+  private apply(event: IntegrationEvent<EventData<Contract>>): Promise<ApplyOutcome> {
+    if (this.definition.transactionOwner === 'handler' || this.maxBatchSize === 1) {
+      return applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
+    }
+    return new Promise<ApplyOutcome>((resolve, reject) => {
+      this.waiting.push({ event, context: context.active(), settle: (outcome) => outcome.then(resolve, reject) });
+      if (!this.applying) {
+        void this.applyWaiting();
+      }
+    });
+  }
+
+  /**
+   * Applies what waits, one transaction at a time: under load deliveries pile up while a
+   * transaction runs, and the next one takes them all (up to maxBatchSize), so the cost of a
+   * transaction (BEGIN, the inbox record, COMMIT, the commit's flush) is shared; a lone message
+   * goes alone, as soon as it comes. When a batch fails (one handler throws, a deadlock), its
+   * messages are applied again each in a transaction of its own, so that only the failing one is
+   * retried or dead-lettered.
+   */
+  private async applyWaiting(): Promise<void> {
+    this.applying = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, this.maxBatchSize);
+        const applyAlone = (entry: Waiting<Contract>) =>
+          context.with(entry.context, () => applyOnce(this.definition, this.runInTransaction, entry.event));
+        if (batch.length === 1) {
+          const alone = applyAlone(batch[0]!);
+          batch[0]!.settle(alone);
+          await alone.catch(() => undefined);
+          continue;
+        }
+        try {
+          const outcomes = await this.applyInOneTransaction(batch);
+          batch.forEach((entry, index) => entry.settle(Promise.resolve(outcomes[index]!)));
+        } catch {
+          const alone = batch.map(applyAlone);
+          batch.forEach((entry, index) => entry.settle(alone[index]!));
+          await Promise.allSettled(alone);
+        }
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /**
+   * One transaction for the batch: its messages recorded in one statement, then each new one's
+   * handler, in delivery order, under the message's own span. The batch's statements run in a
+   * span of their own, linked to the messages' (OpenTelemetry's batch processing).
+   */
+  private applyInOneTransaction(batch: Waiting<Contract>[]): Promise<ApplyOutcome[]> {
+    const { name, schema, contract } = this.definition;
+    const definition = this.definition as InboxConsumerDefinition<Contract> & { transactionOwner?: 'inbox' };
+    const { inbox } = inboxTables(schema);
+    return inSpan(
+      `process batch ${contract.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: ROOT_CONTEXT,
+        links: batch
+          .map((entry) => trace.getSpanContext(entry.context))
+          .filter((span) => span !== undefined && isSpanContextValid(span))
+          .map((span) => ({ context: span! })),
+        attributes: {
+          'messaging.system': this.broker.name,
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': contract.type,
+          'messaging.consumer.group.name': this.group,
+          'messaging.batch.message_count': batch.length,
+        },
+      },
+      () =>
+        this.runInTransaction(async (tx) => {
+          const recorded = await tx.query<{ message_id: string }>(
+            `INSERT INTO ${inbox} (consumer, message_id) SELECT $1, id FROM unnest($2::uuid[]) AS id
+             ON CONFLICT DO NOTHING RETURNING message_id::text AS message_id`,
+            [name, batch.map((entry) => entry.event.id)],
+          );
+          const toApply = new Set(recorded.map((row) => row.message_id));
+          const outcomes: ApplyOutcome[] = [];
+          for (const entry of batch) {
+            // The same message twice in a batch is applied once, by its first delivery.
+            if (toApply.delete(entry.event.id.toLowerCase())) {
+              await context.with(entry.context, () => definition.handle(entry.event, tx));
+              outcomes.push('applied');
+            } else {
+              outcomes.push('duplicate');
+            }
+          }
+          return outcomes;
+        }),
+    );
   }
 
   private async deadLetter(message: DeliveredMessage, envelope: IntegrationEvent | undefined, error: Error) {

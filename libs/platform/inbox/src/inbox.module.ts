@@ -103,6 +103,7 @@ function definitionOf(handler: InboxHandler, schema: string): InboxConsumerDefin
 }
 
 export const INBOX_CONSUMERS_ENABLED = Symbol('INBOX_CONSUMERS_ENABLED');
+export const INBOX_MAX_BATCH_SIZE = Symbol('INBOX_MAX_BATCH_SIZE');
 
 /** Starts every module's consumers where messaging runs (see PlatformModule); stops them first on shutdown. */
 @Injectable()
@@ -116,6 +117,7 @@ export class InboxConsumers implements OnApplicationBootstrap, BeforeApplication
     @Inject(MessageBroker) private readonly broker: MessageBroker,
     @Inject(DatabaseConnection) private readonly database: DatabaseConnection,
     @Inject(INBOX_CONSUMERS_ENABLED) private readonly enabled: boolean,
+    @Inject(INBOX_MAX_BATCH_SIZE) private readonly maxBatchSize: number,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -135,6 +137,7 @@ export class InboxConsumers implements OnApplicationBootstrap, BeforeApplication
           this.logger,
           definition.name,
           runStatement,
+          this.maxBatchSize,
         );
         await consumer.start();
         this.consumers.push(consumer);
@@ -154,13 +157,17 @@ export class InboxConsumers implements OnApplicationBootstrap, BeforeApplication
 
 @Module({})
 export class InboxModule {
-  /** In the platform module: decides once whether this process consumes. */
-  static forRoot(consumersEnabled: boolean): DynamicModule {
+  /** In the platform module: decides once whether this process consumes, and how many messages a transaction applies at most. */
+  static forRoot(consumersEnabled: boolean, maxBatchSize: number): DynamicModule {
     return {
       module: InboxModule,
       global: true,
       imports: [DiscoveryModule],
-      providers: [{ provide: INBOX_CONSUMERS_ENABLED, useValue: consumersEnabled }, InboxConsumers],
+      providers: [
+        { provide: INBOX_CONSUMERS_ENABLED, useValue: consumersEnabled },
+        { provide: INBOX_MAX_BATCH_SIZE, useValue: maxBatchSize },
+        InboxConsumers,
+      ],
       exports: [InboxConsumers],
     };
   }
