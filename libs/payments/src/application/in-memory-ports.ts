@@ -33,10 +33,17 @@ export class FakeCaptures extends CaptureRepository {
   /** Runs before saveOutcome or saveRefundOutcome looks at the row: a test plays another handler there. */
   beforeSaveOutcome: (() => void) | null = null;
 
-  async addIfAbsent(capture: Capture): Promise<void> {
-    if (!this.rows.has(capture.orderId)) {
-      this.rows.set(capture.orderId, capture.snapshot());
+  /** `outbox` receives the events saveOutcome saves with the capture, as one statement would. */
+  constructor(private readonly outbox: FakeOutbox) {
+    super();
+  }
+
+  async addIfAbsent(capture: Capture): Promise<boolean> {
+    if (this.rows.has(capture.orderId)) {
+      return false;
     }
+    this.rows.set(capture.orderId, capture.snapshot());
+    return true;
   }
 
   lock(orderId: string): Promise<Capture | null> {
@@ -52,8 +59,12 @@ export class FakeCaptures extends CaptureRepository {
     this.rows.set(capture.orderId, { ...this.rows.get(capture.orderId)!, attempts: capture.snapshot().attempts });
   }
 
-  async saveOutcome(capture: Capture, loadedVersion: number): Promise<boolean> {
-    return this.saveIf(capture, loadedVersion, [CaptureStatus.Pending, CaptureStatus.Failed]);
+  async saveOutcome(capture: Capture, loadedVersion: number, events: readonly IntegrationEvent[]): Promise<boolean> {
+    const saved = this.saveIf(capture, loadedVersion, [CaptureStatus.Pending, CaptureStatus.Failed]);
+    if (saved) {
+      this.outbox.events.push(...events);
+    }
+    return saved;
   }
 
   async saveRefundAttempts(capture: Capture): Promise<void> {

@@ -23,9 +23,9 @@ describe('CapturePaymentHandler', () => {
 
   const setup = () => {
     const unitOfWork = new FakeUnitOfWork();
-    const captures = new FakeCaptures();
-    const gateway = new FakeGateway(unitOfWork);
     const outbox = new FakeOutbox(unitOfWork);
+    const captures = new FakeCaptures(outbox);
+    const gateway = new FakeGateway(unitOfWork);
     const handler = new CapturePaymentHandler(captures, gateway, unitOfWork, outbox);
     const types = () => outbox.events.map((event) => event.type);
     return { unitOfWork, captures, gateway, outbox, handler, types };

@@ -20,16 +20,20 @@ const MAX_RECORDING_ROUNDS = 5;
  * Captures an order's total in three steps, so that no transaction is ever open while the provider
  * is called and no crash can charge twice:
  *
- * 1. unit of work: the order's capture is created PENDING if absent (with its idempotency key,
- *    derived from the order) and this attempt counted; a captured or declined order stops here with
- *    its outcome and no call, its outcome event recorded again: a sender repeats a command when its
- *    answer was lost, and needs the answer, not silence;
+ * 1. the order's capture is created PENDING with its first attempt counted (and its idempotency
+ *    key, derived from the order), one statement. If the order has one already, a unit of work
+ *    locks it and counts this attempt; a captured or declined order stops there with its outcome
+ *    and no call, its outcome event recorded again: a sender repeats a command when its answer was
+ *    lost, and needs the answer, not silence;
  * 2. no transaction: the provider is asked with the capture's key (the client retries, behind its
  *    breaker, timeout and bulkhead). A crash after this step leaves the capture PENDING; the next
  *    command asks again with the same key, and the provider answers with its first result;
- * 3. unit of work: the outcome is saved on the capture, optimistically (the version loaded in step
- *    1), with its event in the outbox. When another handler of the order recorded first, its outcome
- *    stands and nothing is published, except that a provider's decision is recorded over a failure.
+ * 3. the outcome is saved on the capture, optimistically (the version loaded in step 1), with its
+ *    event in the outbox, one statement. When another handler of the order recorded first, its
+ *    outcome stands and nothing is published, except that a provider's decision is recorded over a
+ *    failure.
+ *
+ * The first command of an order, the usual case, so costs two statements and no transaction.
  */
 @CommandHandler(CapturePaymentCommand)
 export class CapturePaymentHandler implements ICommandHandler<CapturePaymentCommand> {
@@ -44,16 +48,19 @@ export class CapturePaymentHandler implements ICommandHandler<CapturePaymentComm
 
   async execute({ orderId, customerId, amountMinor, currency }: CapturePaymentCommand): Promise<CaptureOutcome> {
     const requested = Capture.request(orderId, { customerId, amountMinor, currency });
-    const capture = await this.unitOfWork.run(() => this.open(requested));
+    requested.startAttempt();
+    const capture = (await this.captures.addIfAbsent(requested))
+      ? requested
+      : await this.unitOfWork.run(() => this.openRepeat(requested));
     if (capture.isFinal) {
       return outcomeOf(capture);
     }
     const answer = await this.ask(capture);
-    return this.unitOfWork.run(() => this.record(capture, answer));
+    return this.record(capture, answer);
   }
 
-  private async open(requested: Capture): Promise<Capture> {
-    await this.captures.addIfAbsent(requested);
+  /** A command for an order that has a capture: its answer if final, else one more attempt. */
+  private async openRepeat(requested: Capture): Promise<Capture> {
     const capture = await this.captures.lock(requested.orderId);
     if (!capture) {
       throw new Error(`The capture of order ${requested.orderId} was neither added nor found`);
@@ -88,8 +95,7 @@ export class CapturePaymentHandler implements ICommandHandler<CapturePaymentComm
     for (let round = 1; round <= MAX_RECORDING_ROUNDS; round += 1) {
       const loadedVersion = capture.version;
       apply(capture, answer);
-      if (await this.captures.saveOutcome(capture, loadedVersion)) {
-        await this.outbox.record([captureEvent(capture)]);
+      if (await this.captures.saveOutcome(capture, loadedVersion, [captureEvent(capture)])) {
         return outcomeOf(capture);
       }
       // Another handler of this order recorded an outcome since step 1.

@@ -26,12 +26,12 @@ describe('RefundPaymentHandler', () => {
 
   const setup = (capture: Capture | null = captured()) => {
     const unitOfWork = new FakeUnitOfWork();
-    const captures = new FakeCaptures();
+    const outbox = new FakeOutbox(unitOfWork);
+    const captures = new FakeCaptures(outbox);
     if (capture) {
       captures.rows.set(ORDER, capture.snapshot());
     }
     const gateway = new FakeGateway(unitOfWork);
-    const outbox = new FakeOutbox(unitOfWork);
     const handler = new RefundPaymentHandler(captures, gateway, unitOfWork, outbox);
     const types = () => outbox.events.map((event) => event.type);
     return { captures, gateway, outbox, handler, types };
