@@ -46,12 +46,18 @@ class FakeReservations extends ReservationRepository {
     return row ? Reservation.restore(row) : null;
   }
 
-  async add(reservation: Reservation): Promise<void> {
+  /** `outbox` receives the events add records with the reservation, as its one statement does. */
+  constructor(private readonly outbox: RecordingOutbox) {
+    super();
+  }
+
+  async add(reservation: Reservation, events: readonly IntegrationEvent[]): Promise<void> {
     if (this.rows.has(reservation.orderId)) {
       throw new Error('duplicate reservation');
     }
     this.writes++;
     this.rows.set(reservation.orderId, reservation.snapshot());
+    await this.outbox.record(events);
   }
 
   async saveStatus(reservation: Reservation): Promise<void> {
@@ -81,8 +87,8 @@ function setup(levels: Record<string, number>) {
   for (const [sku, available] of Object.entries(levels)) {
     stock.rows.set(sku, { sku, available, reserved: 0 });
   }
-  const reservations = new FakeReservations();
   const outbox = new RecordingOutbox();
+  const reservations = new FakeReservations(outbox);
   const unitOfWork = new ImmediateUnitOfWork();
   return {
     stock,

@@ -35,8 +35,7 @@ export class ReleaseStockHandler implements ICommandHandler<ReleaseStockCommand>
       const reservation = await this.reservations.find(orderId);
       if (!reservation) {
         const tombstone = Reservation.tombstone(orderId);
-        await this.reservations.add(tombstone);
-        await this.outbox.record([stockReleasedEvent(orderId)]);
+        await this.reservations.add(tombstone, [stockReleasedEvent(orderId)]);
         return outcomeOf(tombstone);
       }
       if (reservation.holdsStock) {

@@ -46,8 +46,7 @@ export class ReserveStockHandler implements ICommandHandler<ReserveStockCommand>
       if (reservation.status === ReservationStatus.Reserved) {
         await this.stock.save(lines.map((line) => stock.get(line.sku)!));
       }
-      await this.reservations.add(reservation);
-      await this.outbox.record([reservationEvent(reservation)]);
+      await this.reservations.add(reservation, [reservationEvent(reservation)]);
       return outcomeOf(reservation);
     });
   }

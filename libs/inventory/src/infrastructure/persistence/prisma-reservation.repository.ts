@@ -1,7 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import type { IntegrationEvent } from '@platform/messaging';
+import { outboxInsertParams, outboxInsertSql, recordingEvents } from '@platform/outbox';
 import { ReservationRepository } from '../../application/ports';
 import { type RejectionReason, Reservation, type ReservationStatus } from '../../domain/reservation';
 import { InjectInventoryTransactionHost, type InventoryTransactionHost } from './inventory-transactions';
+
+/**
+ * The reservation, its lines and its events in one statement: one round trip where Prisma's nested
+ * create takes three (the reservation, its lines, and a read of what it created) and the outbox a
+ * fourth.
+ */
+const ADD = `
+WITH reservation AS (
+  INSERT INTO "inventory"."reservations" (order_id, status, rejection_reason, rejected_skus)
+  VALUES ($1::uuid, $2, $3, $4::varchar[])
+  RETURNING order_id
+), lines AS (
+  INSERT INTO "inventory"."reservation_lines" (order_id, line_no, sku, quantity)
+  SELECT reservation.order_id, line.line_no, line.sku, line.quantity
+  FROM reservation, unnest($5::varchar[], $6::int[]) WITH ORDINALITY AS line(sku, quantity, line_no)
+), messages AS (${outboxInsertSql('inventory', 7)})
+SELECT 1`;
 
 /** Reads and writes through the transaction in async context, or the plain client outside one. */
 @Injectable()
@@ -42,17 +61,20 @@ export class PrismaReservationRepository extends ReservationRepository {
     });
   }
 
-  async add(reservation: Reservation): Promise<void> {
+  async add(reservation: Reservation, events: readonly IntegrationEvent[]): Promise<void> {
     const { orderId, status, lines, rejection } = reservation.snapshot();
-    await this.prisma.reservation.create({
-      data: {
+    await recordingEvents('inventory', events, () =>
+      this.prisma.$queryRawUnsafe(
+        ADD,
         orderId,
         status,
-        rejectionReason: rejection?.reason ?? null,
-        rejectedSkus: rejection?.skus ?? [],
-        lines: { create: lines.map((line, index) => ({ lineNo: index + 1, ...line })) },
-      },
-    });
+        rejection?.reason ?? null,
+        rejection?.skus ?? [],
+        lines.map((line) => line.sku),
+        lines.map((line) => line.quantity),
+        ...outboxInsertParams(events),
+      ),
+    );
   }
 
   async saveStatus(reservation: Reservation): Promise<void> {
