@@ -23,7 +23,7 @@ import { testIssuer } from '../../test/support/test-issuer';
 import { measureHttp, type Throughput } from './http-load';
 import { freePort, ROOT, run, startBenchApi, type RunningApi } from './processes';
 import { renderReport, type BenchResults, type ModeResults } from './report';
-import { runSaga } from './saga-load';
+import { type FinalStep, runSaga } from './saga-load';
 import { measureNodePostgres, measurePgbench } from './sql-reference';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -262,6 +262,17 @@ async function benchMode(
       perMinute: SAGA_PER_MINUTE,
       durationSeconds: sagaSeconds,
       settleTimeoutSeconds: 120,
+      ...(sagaDatabaseUrl
+        ? {
+            readFinalSteps: (ids) =>
+              sql<FinalStep>(
+                sagaDatabaseUrl,
+                `SELECT order_id::text AS id, step, updated_at AS "updatedAt" FROM ordering.fulfilment_sagas
+                 WHERE order_id = ANY($1::uuid[]) AND step IN ('CONFIRMED', 'CANCELLED')`,
+                [ids],
+              ),
+          }
+        : {}),
     });
     log(`${mode}: saga ${JSON.stringify(results.saga)}`);
     if (sagaDatabaseUrl) {

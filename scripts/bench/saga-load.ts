@@ -24,11 +24,25 @@ interface Placed {
   token: string;
 }
 
+/** An order whose saga has ended, with the server's time of its last step. */
+export interface FinalStep {
+  id: string;
+  step: 'CONFIRMED' | 'CANCELLED';
+  updatedAt: Date;
+}
+
+/**
+ * Reads the final steps of those of `ids` that have one, straight from the saga's table: following
+ * the run then takes nothing from the api that works through it.
+ */
+export type FinalStepsReader = (ids: readonly string[]) => Promise<FinalStep[]>;
+
 /**
  * An open-loop load: orders placed at a fixed rate whatever the answers take (as customers arrive
  * in a sale), each by one of `tokens`' customers. Once placement stops, every order is followed to
- * its final step through the operator view, whose timestamps are the server's, so following them
- * late changes nothing measured; it asks about one order at a time while the oldest is not final.
+ * its final step, whose timestamp is the server's, so following them late changes nothing
+ * measured: from the database when `readFinalSteps` is given, otherwise through the operator view,
+ * asking about one order at a time while the oldest is not final.
  */
 export async function runSaga(options: {
   url: string;
@@ -39,6 +53,7 @@ export async function runSaga(options: {
   perMinute: number;
   durationSeconds: number;
   settleTimeoutSeconds: number;
+  readFinalSteps?: FinalStepsReader;
 }): Promise<SagaRun> {
   const { url, perMinute, durationSeconds } = options;
   const placed: Placed[] = [];
@@ -74,45 +89,24 @@ export async function runSaga(options: {
   await Promise.all(inFlight);
   const placementSeconds = (performance.now() - started) / 1000;
 
+  const deadline = Date.now() + options.settleTimeoutSeconds * 1000;
+  const finalSteps = await (options.readFinalSteps
+    ? followInDatabase(placed, options.readFinalSteps, deadline)
+    : followThroughApi(placed, url, options.adminToken, deadline));
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
   let firstPlacedAt = Infinity;
   let lastFinalAt = -Infinity;
-  const finalStep = async (order: Placed): Promise<boolean> => {
-    const response = await fetch(`${url}/orders/${order.id}/fulfilment`, {
-      headers: { authorization: `Bearer ${options.adminToken}` },
-    });
-    const saga = response.ok ? ((await response.json()) as { step: string; updatedAt: string }) : null;
-    if (!saga || (saga.step !== 'CONFIRMED' && saga.step !== 'CANCELLED')) return false;
+  for (const order of placed) {
+    const final = finalSteps.get(order.id);
+    if (!final) continue;
     const placedAt = Date.parse(order.createdAt);
-    const finalAt = Date.parse(saga.updatedAt);
+    const finalAt = final.updatedAt.getTime();
     latencies.push(finalAt - placedAt);
-    outcomes[saga.step] = (outcomes[saga.step] ?? 0) + 1;
+    outcomes[final.step] = (outcomes[final.step] ?? 0) + 1;
     firstPlacedAt = Math.min(firstPlacedAt, placedAt);
     lastFinalAt = Math.max(lastFinalAt, finalAt);
-    return true;
-  };
-  // Orders settle roughly in placement order: while the oldest is not final, only it is asked
-  // about, so that following the run takes next to nothing from the api still working through it.
-  let pending = [...placed].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
-  const deadline = Date.now() + options.settleTimeoutSeconds * 1000;
-  while (pending.length > 0 && Date.now() < deadline) {
-    if (!(await finalStep(pending[0]!))) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      continue;
-    }
-    const next = pending.slice(1, 33);
-    const settled = await Promise.all(next.map(finalStep));
-    pending = [...next.filter((_, i) => !settled[i]), ...pending.slice(33)];
   }
-  // An order stuck at the head must not hide the ones behind it: a last look at each.
-  const unsettled: Placed[] = [];
-  for (let i = 0; i < pending.length; i += 32) {
-    const batch = pending.slice(i, i + 32);
-    const settled = await Promise.all(batch.map(finalStep));
-    unsettled.push(...batch.filter((_, n) => !settled[n]));
-  }
-  pending = unsettled;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0;
   return {
@@ -122,11 +116,65 @@ export async function runSaga(options: {
     placed: placed.length,
     refused,
     final: latencies.length,
-    stillPending: pending.length,
+    stillPending: placed.length - latencies.length,
     outcomes,
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     maxMs: latencies.at(-1) ?? 0,
     overOneSecond: latencies.filter((latency) => latency > 1000).length,
   };
+}
+
+/** Asks the database twice a second until every order is final or the deadline passes. */
+async function followInDatabase(
+  placed: readonly Placed[],
+  readFinalSteps: FinalStepsReader,
+  deadline: number,
+): Promise<Map<string, FinalStep>> {
+  const final = new Map<string, FinalStep>();
+  let pending = placed.map((order) => order.id);
+  while (pending.length > 0) {
+    for (const step of await readFinalSteps(pending)) final.set(step.id, step);
+    pending = pending.filter((id) => !final.has(id));
+    if (pending.length === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return final;
+}
+
+/**
+ * Through the operator view. Orders settle roughly in placement order: while the oldest is not
+ * final, only it is asked about, so that following the run takes little from the api still working
+ * through it; then a last look at each, so that an order stuck at the head hides none behind it.
+ */
+async function followThroughApi(
+  placed: readonly Placed[],
+  url: string,
+  adminToken: string,
+  deadline: number,
+): Promise<Map<string, FinalStep>> {
+  const final = new Map<string, FinalStep>();
+  const finalStep = async (order: Placed): Promise<boolean> => {
+    const response = await fetch(`${url}/orders/${order.id}/fulfilment`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const saga = response.ok ? ((await response.json()) as { step: string; updatedAt: string }) : null;
+    if (!saga || (saga.step !== 'CONFIRMED' && saga.step !== 'CANCELLED')) return false;
+    final.set(order.id, { id: order.id, step: saga.step, updatedAt: new Date(saga.updatedAt) });
+    return true;
+  };
+  let pending = [...placed].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  while (pending.length > 0 && Date.now() < deadline) {
+    if (!(await finalStep(pending[0]!))) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    const next = pending.slice(1, 33);
+    const settled = await Promise.all(next.map(finalStep));
+    pending = [...next.filter((_, i) => !settled[i]), ...pending.slice(33)];
+  }
+  for (let i = 0; i < pending.length; i += 32) {
+    await Promise.all(pending.slice(i, i + 32).map(finalStep));
+  }
+  return final;
 }
