@@ -399,13 +399,18 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
   describe("with a handler that owns its transactions (transactionOwner: 'handler')", () => {
     type OwnHandler = (event: IntegrationEvent<EventData<typeof StockWanted>>) => Promise<void>;
 
-    function ownDefinition(handle: OwnHandler, maxAttempts = 3): InboxConsumerDefinition<typeof StockWanted> {
+    function ownDefinition(
+      handle: OwnHandler,
+      maxAttempts = 3,
+      recordInInbox?: boolean,
+    ): InboxConsumerDefinition<typeof StockWanted> {
       return {
         name: CONSUMER,
         schema: SCHEMA,
         contract: StockWanted,
         maxAttempts,
         transactionOwner: 'handler',
+        recordInInbox,
         handle,
       };
     }
@@ -431,11 +436,16 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
 
     async function startOwnConsumer(
       handle: OwnHandler,
-      options: { maxAttempts?: number; run?: RunInTransaction; statement?: RunStatement | null } = {},
+      options: {
+        maxAttempts?: number;
+        run?: RunInTransaction;
+        statement?: RunStatement | null;
+        recordInInbox?: boolean;
+      } = {},
     ) {
       const consumer = new InboxConsumer(
         broker,
-        ownDefinition(handle, options.maxAttempts),
+        ownDefinition(handle, options.maxAttempts, options.recordInInbox),
         options.run ?? countedRunInTransaction,
         { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
         CONSUMER,
@@ -467,6 +477,25 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
              AND backend_type = 'client backend' AND xact_start IS NOT NULL`,
         )
       )[0]!.n;
+
+    it('with recordInInbox: false, neither checks nor records: a redelivery is applied again', async () => {
+      const applied: number[] = [];
+      const consumer = await startOwnConsumer(
+        async (delivered) => {
+          applied.push(delivered.data.seq);
+        },
+        { recordInInbox: false },
+      );
+      const message = toBrokerMessage(event('order-1', 1));
+      await broker.publish([message]);
+      await broker.publish([message]);
+
+      expect(applied).toEqual([1, 1]);
+      expect(consumer.counters).toEqual({ handled: 2, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
+      expect(inboxStatements).toEqual([]);
+      expect(inboxTransactions).toBe(0);
+      expect(await inboxSize()).toBe(0);
+    });
 
     it('runs the handler with no transaction open, records the message after it, and skips a duplicate', async () => {
       const seenByHandler: { openTransactions: number; inboxRows: number }[] = [];

@@ -75,6 +75,12 @@ export type InboxConsumerDefinition<Contract extends EventContract = EventContra
     | {
         transactionOwner: 'handler';
         /**
+         * false for an effect that is the same however often it is applied, whatever happened in
+         * between (forgetting a cache entry): the inbox neither checks nor records the message, which
+         * saves its two statements, and a redelivery applies it again. Default true.
+         */
+        recordInInbox?: boolean;
+        /**
          * Applies the event in units of work of its own; nothing is open when it is called. It must
          * be idempotent on a business key: it runs again when the process dies before the inbox
          * record. A throw leaves the message unrecorded and it is delivered again, later.
@@ -434,6 +440,13 @@ async function applyThenRecord<Contract extends EventContract>(
   alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
   runStatement?: RunStatement,
 ): Promise<ApplyOutcome> {
+  if (definition.recordInInbox === false) {
+    await definition.handle(event);
+    if (alsoInTransaction) {
+      await runInTransaction(alsoInTransaction);
+    }
+    return 'applied';
+  }
   const { inbox } = inboxTables(definition.schema);
   const inOneUnit = <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
     runStatement && !alsoInTransaction ? work(runStatement) : runInTransaction(work);
