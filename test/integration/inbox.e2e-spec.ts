@@ -399,18 +399,13 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
   describe("with a handler that owns its transactions (transactionOwner: 'handler')", () => {
     type OwnHandler = (event: IntegrationEvent<EventData<typeof StockWanted>>) => Promise<void>;
 
-    function ownDefinition(
-      handle: OwnHandler,
-      maxAttempts = 3,
-      recordInInbox?: boolean,
-    ): InboxConsumerDefinition<typeof StockWanted> {
+    function ownDefinition(handle: OwnHandler, maxAttempts = 3): InboxConsumerDefinition<typeof StockWanted> {
       return {
         name: CONSUMER,
         schema: SCHEMA,
         contract: StockWanted,
         maxAttempts,
         transactionOwner: 'handler',
-        recordInInbox,
         handle,
       };
     }
@@ -436,16 +431,11 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
 
     async function startOwnConsumer(
       handle: OwnHandler,
-      options: {
-        maxAttempts?: number;
-        run?: RunInTransaction;
-        statement?: RunStatement | null;
-        recordInInbox?: boolean;
-      } = {},
+      options: { maxAttempts?: number; run?: RunInTransaction; statement?: RunStatement | null } = {},
     ) {
       const consumer = new InboxConsumer(
         broker,
-        ownDefinition(handle, options.maxAttempts, options.recordInInbox),
+        ownDefinition(handle, options.maxAttempts),
         options.run ?? countedRunInTransaction,
         { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
         CONSUMER,
@@ -478,23 +468,24 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
         )
       )[0]!.n;
 
-    it('with recordInInbox: false, neither checks nor records: a redelivery is applied again', async () => {
-      const applied: number[] = [];
-      const consumer = await startOwnConsumer(
-        async (delivered) => {
-          applied.push(delivered.data.seq);
-        },
-        { recordInInbox: false },
-      );
-      const message = toBrokerMessage(event('order-1', 1));
-      await broker.publish([message]);
-      await broker.publish([message]);
+    it('shares its check and its record among the deliveries at hand: one statement each for many', async () => {
+      broker = new InProcessBroker(16, 20);
+      const consumer = await startOwnConsumer(applyEffectOnce);
+      const messages = Array.from({ length: 12 }, (_, n) => toBrokerMessage(event(`order-${n + 1}`, n + 1)));
+      await broker.publish(messages);
 
-      expect(applied).toEqual([1, 1]);
-      expect(consumer.counters).toEqual({ handled: 2, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
-      expect(inboxStatements).toEqual([]);
+      expect(consumer.counters).toEqual({ handled: 12, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
+      expect((await effects()).length).toBe(12);
+      expect(await inboxSize()).toBe(12);
+      const checks = inboxStatements.filter((statement) => statement === 'SELECT').length;
+      const records = inboxStatements.filter((statement) => statement === 'INSERT').length;
+      expect(checks).toBeLessThan(12);
+      expect(records).toBeLessThan(12);
       expect(inboxTransactions).toBe(0);
-      expect(await inboxSize()).toBe(0);
+
+      await broker.publish(messages); // all delivered again: found by the shared checks
+      expect(consumer.counters).toEqual({ handled: 12, duplicates: 12, failedAttempts: 0, deadLettered: 0 });
+      expect((await effects()).length).toBe(12);
     });
 
     it('runs the handler with no transaction open, records the message after it, and skips a duplicate', async () => {

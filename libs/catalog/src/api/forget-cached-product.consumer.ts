@@ -9,8 +9,7 @@ import { CatalogCache } from '../infrastructure/cache/cached-product.repository'
  * change and relayed only after it committed, so the cached product and price are forgotten after
  * the commit, never before (a reader cannot reload the old row into the cache after this). It owns
  * its transactions (nothing to write in catalog's): Redis is called with no transaction open; a
- * failure to reach Redis throws, and the inbox delivers the event again. Forgetting twice is
- * forgetting once: the inbox records nothing.
+ * failure to reach Redis throws, and the inbox delivers the event again.
  */
 @Injectable()
 export class ForgetCachedProductOnChange implements InboxHandler<typeof ProductDetailsChangedV1> {
@@ -19,7 +18,6 @@ export class ForgetCachedProductOnChange implements InboxHandler<typeof ProductD
     name: 'catalog.cache-invalidation',
     contract: ProductDetailsChangedV1,
     transactionOwner: 'handler' as const,
-    recordInInbox: false,
   };
 
   constructor(@Inject(CatalogCache) private readonly cache: CatalogCache) {}

@@ -10,7 +10,6 @@ import { OrderCache } from '../infrastructure/cache/cached-order.read-model';
  * A consumer of one of ordering's own settlement events that forgets the order's cached view
  * (PENDING) after the saga's commit, never before. It owns its transactions: only Redis is
  * touched, with no transaction open; a failure throws and the inbox delivers the event again.
- * Forgetting twice is forgetting once, so the inbox records nothing (two statements per order saved).
  */
 function forgetCachedOrderOn<Contract extends EventContract<z.ZodType<{ orderId: string }>>>(
   name: string,
@@ -18,7 +17,7 @@ function forgetCachedOrderOn<Contract extends EventContract<z.ZodType<{ orderId:
 ): Type<InboxHandler<Contract>> {
   @Injectable()
   class ForgetCachedOrder implements InboxHandler<Contract> {
-    readonly consumer = { name, contract, transactionOwner: 'handler' as const, recordInInbox: false };
+    readonly consumer = { name, contract, transactionOwner: 'handler' as const };
 
     constructor(@Inject(OrderCache) readonly cache: OrderCache) {}
 

@@ -15,6 +15,7 @@ import {
 } from '@platform/messaging';
 import { contextFromTraceparent, inSpan } from '@platform/observability';
 import { isDependencyUnavailable } from '@platform/resilience';
+import { Coalescer } from './coalescer';
 import { inboxTables } from './inbox-tables';
 
 /**
@@ -75,12 +76,6 @@ export type InboxConsumerDefinition<Contract extends EventContract = EventContra
     | {
         transactionOwner: 'handler';
         /**
-         * false for an effect that is the same however often it is applied, whatever happened in
-         * between (forgetting a cache entry): the inbox neither checks nor records the message, which
-         * saves its two statements, and a redelivery applies it again. Default true.
-         */
-        recordInInbox?: boolean;
-        /**
          * Applies the event in units of work of its own; nothing is open when it is called. It must
          * be idempotent on a business key: it runs again when the process dies before the inbox
          * record. A throw leaves the message unrecorded and it is delivered again, later.
@@ -140,6 +135,8 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
   private running: RunningConsumer | null = null;
   private readonly waiting: Waiting<Contract>[] = [];
   private applying = false;
+  /** A handler-owned consumer's check and record, each one statement for the messages at hand. */
+  private readonly inboxStatements: { isRecorded: Coalescer<string, boolean>; record: Coalescer<string, void> } | null;
 
   constructor(
     private readonly broker: MessageBroker,
@@ -171,6 +168,10 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
       throw new Error(`Inbox consumer ${definition.name}: maxBatchSize must be a positive integer`);
     }
+    this.inboxStatements =
+      definition.transactionOwner === 'handler' && runStatement
+        ? coalescedInboxStatements(definition.name, definition.schema, runStatement, maxBatchSize)
+        : null;
   }
 
   /** The consumer's name, as its definition gives it. */
@@ -263,7 +264,16 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     }
   }
 
-  private apply(event: IntegrationEvent<EventData<Contract>>): Promise<ApplyOutcome> {
+  private async apply(event: IntegrationEvent<EventData<Contract>>): Promise<ApplyOutcome> {
+    if (this.definition.transactionOwner === 'handler' && this.inboxStatements) {
+      // applyThenRecord's steps, each statement shared with the deliveries of the moment.
+      if (await this.inboxStatements.isRecorded.submit(event.id)) {
+        return 'duplicate';
+      }
+      await this.definition.handle(event);
+      await this.inboxStatements.record.submit(event.id);
+      return 'applied';
+    }
     if (this.definition.transactionOwner === 'handler' || this.maxBatchSize === 1) {
       return applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
     }
@@ -376,6 +386,28 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
 
 export type ApplyOutcome = 'applied' | 'duplicate';
 
+/** The check and the record of a handler-owned consumer, without a transaction, coalesced. */
+function coalescedInboxStatements(name: string, schema: string, runStatement: RunStatement, maxBatchSize: number) {
+  const { inbox } = inboxTables(schema);
+  return {
+    isRecorded: new Coalescer<string, boolean>(async (ids) => {
+      const found = await runStatement.query<{ message_id: string }>(
+        `SELECT message_id::text AS message_id FROM ${inbox} WHERE consumer = $1 AND message_id = ANY($2::uuid[])`,
+        [name, ids],
+      );
+      const recorded = new Set(found.map((row) => row.message_id));
+      return ids.map((id) => recorded.has(id.toLowerCase()));
+    }, maxBatchSize),
+    record: new Coalescer<string, void>(async (ids) => {
+      await runStatement.query(
+        `INSERT INTO ${inbox} (consumer, message_id) SELECT $1, id FROM unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING`,
+        [name, ids],
+      );
+      return ids.map(() => undefined);
+    }, maxBatchSize),
+  };
+}
+
 /**
  * Applies an event once per consumer, as its definition's `transactionOwner` says;
  * `alsoInTransaction` runs in the transaction that records the message, or that finds it recorded
@@ -440,13 +472,6 @@ async function applyThenRecord<Contract extends EventContract>(
   alsoInTransaction?: (tx: SqlExecutor) => Promise<unknown>,
   runStatement?: RunStatement,
 ): Promise<ApplyOutcome> {
-  if (definition.recordInInbox === false) {
-    await definition.handle(event);
-    if (alsoInTransaction) {
-      await runInTransaction(alsoInTransaction);
-    }
-    return 'applied';
-  }
   const { inbox } = inboxTables(definition.schema);
   const inOneUnit = <T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
     runStatement && !alsoInTransaction ? work(runStatement) : runInTransaction(work);

@@ -35,8 +35,6 @@ export interface InboxHandler<Contract extends EventContract = EventContract> {
     contract: Contract;
     maxAttempts?: number;
     transactionOwner?: InboxTransactionOwner;
-    /** With `transactionOwner: 'handler'`: false for an effect that may be repeated freely (see InboxConsumerDefinition). */
-    recordInInbox?: boolean;
   };
   handle(event: IntegrationEvent<EventData<Contract>>): Promise<void>;
 }
@@ -99,17 +97,9 @@ export function inboxConsumers(options: {
  * handler's repositories find the inbox's transaction, when there is one, in async context.
  */
 function definitionOf(handler: InboxHandler, schema: string): InboxConsumerDefinition {
-  const {
-    name,
-    contract,
-    maxAttempts = DEFAULT_MAX_ATTEMPTS,
-    transactionOwner = 'inbox',
-    recordInInbox,
-  } = handler.consumer;
+  const { name, contract, maxAttempts = DEFAULT_MAX_ATTEMPTS, transactionOwner = 'inbox' } = handler.consumer;
   const handle = (event: IntegrationEvent<EventData<EventContract>>) => handler.handle(event);
-  return transactionOwner === 'handler'
-    ? { name, schema, contract, maxAttempts, transactionOwner, recordInInbox, handle }
-    : { name, schema, contract, maxAttempts, transactionOwner, handle };
+  return { name, schema, contract, maxAttempts, transactionOwner, handle };
 }
 
 export const INBOX_CONSUMERS_ENABLED = Symbol('INBOX_CONSUMERS_ENABLED');
