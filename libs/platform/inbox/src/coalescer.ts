@@ -1,8 +1,9 @@
 /**
  * Runs one call of `run` for all the inputs submitted while its previous call was under way (up
  * to `maxInputs`), and gives each submitter its own output: N single-row statements sent at once
- * become one statement over N rows, one round trip and one commit. A lone input goes at once, so a
- * quiet system waits for nothing. When a call fails, every input of it gets the error.
+ * become one statement over N rows, N transactions one, with one round trip and one commit. A lone
+ * input goes at once, so a quiet system waits for nothing. When a call fails, every input of it
+ * gets the error (a caller that wants each input to fail alone settles them in `run` itself).
  */
 export class Coalescer<Input, Output> {
   private readonly waiting: { input: Input; resolve(output: Output): void; reject(error: unknown): void }[] = [];

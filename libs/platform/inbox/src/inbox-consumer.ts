@@ -116,8 +116,16 @@ interface Waiting<Contract extends EventContract> {
   event: IntegrationEvent<EventData<Contract>>;
   /** The delivery's CONSUMER span: its handler runs under it. */
   context: Context;
-  settle(outcome: Promise<ApplyOutcome>): void;
 }
+
+/** How applying one message of a batch ended: each delivery gets its own. */
+type Settled = { outcome: ApplyOutcome } | { error: unknown };
+
+const settled = (applying: Promise<ApplyOutcome>): Promise<Settled> =>
+  applying.then(
+    (outcome) => ({ outcome }),
+    (error: unknown) => ({ error }),
+  );
 
 /**
  * Consumes one event type with effectively-once effects on top of the broker's at-least-once
@@ -133,8 +141,8 @@ interface Waiting<Contract extends EventContract> {
 export class InboxConsumer<Contract extends EventContract = EventContract> {
   readonly counters: InboxCounters = { handled: 0, duplicates: 0, failedAttempts: 0, deadLettered: 0 };
   private running: RunningConsumer | null = null;
-  private readonly waiting: Waiting<Contract>[] = [];
-  private applying = false;
+  /** The deliveries of an inbox-owned consumer, applied together while they arrive together. */
+  private readonly batches: Coalescer<Waiting<Contract>, Settled>;
   /** A handler-owned consumer's check and record, each one statement for the messages at hand. */
   private readonly inboxStatements: { isRecorded: Coalescer<string, boolean>; record: Coalescer<string, void> } | null;
 
@@ -168,6 +176,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
       throw new Error(`Inbox consumer ${definition.name}: maxBatchSize must be a positive integer`);
     }
+    this.batches = new Coalescer((batch) => this.applyBatch(batch), maxBatchSize);
     this.inboxStatements =
       definition.transactionOwner === 'handler' && runStatement
         ? coalescedInboxStatements(definition.name, definition.schema, runStatement, maxBatchSize)
@@ -277,46 +286,30 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     if (this.definition.transactionOwner === 'handler' || this.maxBatchSize === 1) {
       return applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
     }
-    return new Promise<ApplyOutcome>((resolve, reject) => {
-      this.waiting.push({ event, context: context.active(), settle: (outcome) => outcome.then(resolve, reject) });
-      if (!this.applying) {
-        void this.applyWaiting();
-      }
-    });
+    const result = await this.batches.submit({ event, context: context.active() });
+    if ('error' in result) {
+      throw result.error;
+    }
+    return result.outcome;
   }
 
   /**
-   * Applies what waits, one transaction at a time: under load deliveries pile up while a
-   * transaction runs, and the next one takes them all (up to maxBatchSize), so the cost of a
-   * transaction (BEGIN, the inbox record, COMMIT, the commit's flush) is shared; a lone message
-   * goes alone, as soon as it comes. When a batch fails (one handler throws, a deadlock), its
-   * messages are applied again each in a transaction of its own, so that only the failing one is
-   * retried or dead-lettered.
+   * One transaction at a time: under load deliveries pile up while a transaction runs, and the
+   * next one takes them all (up to maxBatchSize), so the cost of a transaction (BEGIN, the inbox
+   * record, COMMIT, the commit's flush) is shared; a lone message goes alone, as soon as it comes.
+   * When a batch fails (one handler throws, a deadlock), its messages are applied again each in a
+   * transaction of its own, so that only the failing one is retried or dead-lettered.
    */
-  private async applyWaiting(): Promise<void> {
-    this.applying = true;
+  private async applyBatch(batch: Waiting<Contract>[]): Promise<Settled[]> {
+    const applyAlone = (entry: Waiting<Contract>) =>
+      settled(context.with(entry.context, () => applyOnce(this.definition, this.runInTransaction, entry.event)));
+    if (batch.length === 1) {
+      return [await applyAlone(batch[0]!)];
+    }
     try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatchSize);
-        const applyAlone = (entry: Waiting<Contract>) =>
-          context.with(entry.context, () => applyOnce(this.definition, this.runInTransaction, entry.event));
-        if (batch.length === 1) {
-          const alone = applyAlone(batch[0]!);
-          batch[0]!.settle(alone);
-          await alone.catch(() => undefined);
-          continue;
-        }
-        try {
-          const outcomes = await this.applyInOneTransaction(batch);
-          batch.forEach((entry, index) => entry.settle(Promise.resolve(outcomes[index]!)));
-        } catch {
-          const alone = batch.map(applyAlone);
-          batch.forEach((entry, index) => entry.settle(alone[index]!));
-          await Promise.allSettled(alone);
-        }
-      }
-    } finally {
-      this.applying = false;
+      return (await this.applyInOneTransaction(batch)).map((outcome) => ({ outcome }));
+    } catch {
+      return Promise.all(batch.map(applyAlone));
     }
   }
 
