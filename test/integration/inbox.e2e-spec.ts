@@ -131,12 +131,16 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
     return { name: CONSUMER, schema: SCHEMA, contract: StockWanted, maxAttempts, handle };
   }
 
-  async function startConsumer(handle: Handler, on: MessageBroker = broker, maxAttempts = 3) {
-    const consumer = new InboxConsumer(on, definition(handle, maxAttempts), runInTransaction, {
-      log: () => undefined,
-      warn: () => undefined,
-      error: (message) => errors.push(message),
-    });
+  async function startConsumer(handle: Handler, on: MessageBroker = broker, maxAttempts = 3, maxBatchSize?: number) {
+    const consumer = new InboxConsumer(
+      on,
+      definition(handle, maxAttempts),
+      runInTransaction,
+      { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+      CONSUMER,
+      undefined,
+      maxBatchSize,
+    );
     consumers.push(consumer);
     await consumer.start();
     return consumer;
@@ -324,16 +328,21 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
      * The first message's handler waits for `release`; meanwhile the others are delivered from
      * other partitions, and wait for the consumer's next transaction.
      */
-    async function deliverWhileBusy(handle: Handler, others: number) {
+    async function deliverWhileBusy(handle: Handler, others: number, maxBatchSize?: number) {
       broker = new InProcessBroker(16, 20);
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
-      const consumer = await startConsumer(async (delivered, tx) => {
-        if (delivered.subject === 'first') {
-          await released;
-        }
-        await handle(delivered, tx);
-      });
+      const consumer = await startConsumer(
+        async (delivered, tx) => {
+          if (delivered.subject === 'first') {
+            await released;
+          }
+          await handle(delivered, tx);
+        },
+        broker,
+        3,
+        maxBatchSize,
+      );
       const published = broker.publish(
         [event('first', 0), ...Array.from({ length: others }, (_, n) => event(`order-${n + 1}`, n + 1))].map(
           toBrokerMessage,
@@ -365,6 +374,23 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       // Sixteen partitions for thirteen keys: a few share one, and their next message waits.
       expect(Math.max(...messagesPerTransaction.values())).toBeGreaterThanOrEqual(5);
       expect(messagesPerTransaction.size).toBeLessThan(13);
+    });
+
+    it('with maxBatchSize 1, applies each in a transaction of its own', async () => {
+      const transactions = new Set<string>();
+      const consumer = await deliverWhileBusy(
+        async (delivered, tx) => {
+          const [{ id }] = (await tx.query<{ id: string }>('SELECT txid_current()::text AS id')) as [{ id: string }];
+          transactions.add(id);
+          await applyEffect(delivered, tx);
+        },
+        12,
+        1,
+      );
+
+      expect(consumer.counters).toEqual({ handled: 13, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
+      expect(transactions.size).toBe(13);
+      expect(await inboxSize()).toBe(13);
     });
 
     it('applies the others when one of them fails, and retries only that one', async () => {

@@ -23,6 +23,13 @@ describe('loadConfig', () => {
     expect(config.seedSampleData).toBe(true);
   });
 
+  it('batches up to 32 messages per consumer transaction unless told otherwise, and refuses a batch of none', () => {
+    expect(loadConfig({}).inboxMaxBatchSize).toBe(32);
+    expect(loadConfig({ INBOX_MAX_BATCH_SIZE: '1' }).inboxMaxBatchSize).toBe(1);
+    expect(problemsOf({ INBOX_MAX_BATCH_SIZE: '0' })).toMatch(/^INBOX_MAX_BATCH_SIZE: /);
+    expect(problemsOf({ INBOX_MAX_BATCH_SIZE: 'many' })).toMatch(/^INBOX_MAX_BATCH_SIZE: /);
+  });
+
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://app@db:5432/orders', DATABASE_POOL_SIZE: '20' });
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://app@db:5432/orders', poolSize: 20 });

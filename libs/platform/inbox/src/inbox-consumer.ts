@@ -142,7 +142,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
   readonly counters: InboxCounters = { handled: 0, duplicates: 0, failedAttempts: 0, deadLettered: 0 };
   private running: RunningConsumer | null = null;
   /** The deliveries of an inbox-owned consumer, applied together while they arrive together. */
-  private readonly batches: Coalescer<Waiting<Contract>, Settled>;
+  private readonly batches: Coalescer<Waiting<Contract>, Settled> | null;
   /** A handler-owned consumer's check and record, each one statement for the messages at hand. */
   private readonly inboxStatements: { isRecorded: Coalescer<string, boolean>; record: Coalescer<string, void> } | null;
 
@@ -164,7 +164,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
      * previous one) are applied together in its next transaction, this many at most. 1 applies
      * each in a transaction of its own.
      */
-    private readonly maxBatchSize: number = DEFAULT_MAX_BATCH_SIZE,
+    maxBatchSize: number = DEFAULT_MAX_BATCH_SIZE,
   ) {
     inboxTables(definition.schema);
     if (!definition.name || definition.name.length > 200) {
@@ -176,9 +176,14 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
       throw new Error(`Inbox consumer ${definition.name}: maxBatchSize must be a positive integer`);
     }
-    this.batches = new Coalescer((batch) => this.applyBatch(batch), maxBatchSize);
+    // With maxBatchSize 1 nothing is shared: each delivery has its own statements, several at once.
+    const sharing = maxBatchSize > 1;
+    this.batches =
+      sharing && definition.transactionOwner !== 'handler'
+        ? new Coalescer((batch) => this.applyBatch(batch), maxBatchSize)
+        : null;
     this.inboxStatements =
-      definition.transactionOwner === 'handler' && runStatement
+      sharing && definition.transactionOwner === 'handler' && runStatement
         ? coalescedInboxStatements(definition.name, definition.schema, runStatement, maxBatchSize)
         : null;
   }
@@ -283,7 +288,7 @@ export class InboxConsumer<Contract extends EventContract = EventContract> {
       await this.inboxStatements.record.submit(event.id);
       return 'applied';
     }
-    if (this.definition.transactionOwner === 'handler' || this.maxBatchSize === 1) {
+    if (!this.batches) {
       return applyOnce(this.definition, this.runInTransaction, event, undefined, this.runStatement);
     }
     const result = await this.batches.submit({ event, context: context.active() });
