@@ -35,6 +35,15 @@ describe('loadConfig', () => {
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://app@db:5432/orders', poolSize: 20 });
   });
 
+  it('prepares statements on PostgreSQL unless DATABASE_PREPARED_STATEMENTS=false', () => {
+    const url = 'postgresql://app@db:5432/orders';
+    expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject({ preparedStatements: true });
+    expect(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database).toMatchObject({
+      preparedStatements: false,
+    });
+    expect(problemsOf({ DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toMatch(/^DATABASE_PREPARED_STATEMENTS: /);
+  });
+
   it('sheds on event-loop delay by default on PostgreSQL only (PGlite works on the event loop)', () => {
     expect(loadConfig({}).http.loadShedding.maxEventLoopDelayMs).toBe(0);
     expect(loadConfig({ DATABASE_URL: 'postgresql://db/x' }).http.loadShedding.maxEventLoopDelayMs).toBe(500);

@@ -28,7 +28,8 @@ type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 export type KafkaSasl = { [M in SaslMechanism]: { mechanism: M; username: string; password: string } }[SaslMechanism];
 
 export type DatabaseConfig =
-  { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
+  | { kind: 'postgres'; url: string; poolSize: number; preparedStatements: boolean }
+  | { kind: 'embedded'; dataDir: string };
 
 /** The validated configuration, shaped for the code that uses it rather than as raw variables. */
 export interface AppConfig {
@@ -165,7 +166,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const auth = authConfig(e);
   const database: DatabaseConfig = e.DATABASE_URL
-    ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+    ? {
+        kind: 'postgres',
+        url: e.DATABASE_URL,
+        poolSize: e.DATABASE_POOL_SIZE,
+        preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+      }
     : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR };
   return {
     environment: e.NODE_ENV,

@@ -47,6 +47,8 @@ export const environmentSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgresql:// connection URL' }).optional(),
   /** Connections at work at once, all the process's pools together: the platform's and one per module (ADR 0012). */
   DATABASE_POOL_SIZE: integer(1, 200).default(10),
+  /** Named prepared statements; false behind a pooler that cannot keep them (PgBouncer < 1.21, transaction mode). */
+  DATABASE_PREPARED_STATEMENTS: booleanFlag.default(true),
   DATABASE_MIGRATE_ON_START: booleanFlag.default(true),
   PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
   MIGRATIONS_DIR: z.string().min(1).default('prisma'),

@@ -11,7 +11,9 @@ async function openDatabase(config: AppConfig): Promise<DatabaseConnection> {
   const { database } = config;
   const connection =
     database.kind === 'postgres'
-      ? PostgresConnection.open(database.url, database.poolSize, 'nest-modulith')
+      ? PostgresConnection.open(database.url, database.poolSize, 'nest-modulith', {
+          preparedStatements: database.preparedStatements,
+        })
       : await EmbeddedConnection.open(database.dataDir);
   if (database.kind === 'embedded') {
     logger.log(`Embedded PostgreSQL (PGlite) at ${database.dataDir}`);

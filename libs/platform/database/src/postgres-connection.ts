@@ -3,8 +3,19 @@ import { Client, type Pool, type PoolClient, type PoolConfig, type QueryResult }
 import { BudgetedPool, ConnectionBudget } from './connection-budget';
 import { DatabaseConnection, type SqlRow, type SqlSession } from './database-connection';
 import { moduleRole } from './module-role';
+import { StatementNames } from './statement-names';
 
 const CONNECTION_TIMEOUT_MS = 5_000;
+/** Distinct SQL texts prepared on each connection, at most (StatementNames). */
+const PREPARED_STATEMENTS_PER_CONNECTION = 500;
+
+export interface PostgresConnectionOptions {
+  /**
+   * Statements run as named prepared statements (the default): parsed and planned once per
+   * connection. Off for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+   */
+  preparedStatements?: boolean;
+}
 
 /**
  * PostgreSQL through `pg` Pools: one for the platform (migrations, outbox relays, inbox statements,
@@ -19,21 +30,34 @@ export class PostgresConnection extends DatabaseConnection {
   private readonly budget: ConnectionBudget;
   private readonly pool: Pool;
   private readonly modulePools = new Map<string, { pool: Pool; adapter: PrismaPg }>();
+  private readonly statementNames: StatementNames;
 
-  private constructor(private readonly config: PoolConfig & { max: number }) {
+  private constructor(
+    private readonly config: PoolConfig & { max: number },
+    { preparedStatements = true }: PostgresConnectionOptions,
+  ) {
     super();
+    this.statementNames = new StatementNames(preparedStatements ? PREPARED_STATEMENTS_PER_CONNECTION : 0);
     this.budget = new ConnectionBudget(config.max, config.connectionTimeoutMillis ?? CONNECTION_TIMEOUT_MS);
     this.pool = this.newPool(config);
   }
 
-  static open(url: string, poolSize: number, applicationName: string): PostgresConnection {
-    return new PostgresConnection({
-      connectionString: url,
-      max: poolSize,
-      application_name: applicationName,
-      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
-      idleTimeoutMillis: 30_000,
-    });
+  static open(
+    url: string,
+    poolSize: number,
+    applicationName: string,
+    options: PostgresConnectionOptions = {},
+  ): PostgresConnection {
+    return new PostgresConnection(
+      {
+        connectionString: url,
+        max: poolSize,
+        application_name: applicationName,
+        connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+        idleTimeoutMillis: 30_000,
+      },
+      options,
+    );
   }
 
   /**
@@ -47,7 +71,10 @@ export class PostgresConnection extends DatabaseConnection {
     let entry = this.modulePools.get(schema);
     if (!entry) {
       const pool = this.newPool(asRole(this.config, moduleRole(schema), schema));
-      entry = { pool, adapter: new PrismaPg(pool) };
+      const adapter = new PrismaPg(pool, {
+        statementNameGenerator: (query) => this.statementNames.nameOf(query.sql),
+      });
+      entry = { pool, adapter };
       this.modulePools.set(schema, entry);
     }
     return entry.adapter;
@@ -56,7 +83,7 @@ export class PostgresConnection extends DatabaseConnection {
   async withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      return await work(sessionOf(client));
+      return await work(sessionOf(client, this.statementNames));
     } finally {
       client.release();
     }
@@ -132,9 +159,10 @@ function asRole<Config extends PoolConfig>(config: Config, role: string, schema:
   };
 }
 
-function sessionOf(client: PoolClient): SqlSession {
+function sessionOf(client: PoolClient, statementNames: StatementNames): SqlSession {
   return {
-    query: async <Row extends SqlRow>(sql: string, params?: unknown[]) => (await client.query<Row>(sql, params)).rows,
+    query: async <Row extends SqlRow>(sql: string, params?: unknown[]) =>
+      (await client.query<Row>({ name: statementNames.nameOf(sql), text: sql, values: params })).rows,
     executeScript: async (script: string) => {
       await client.query(script);
     },

@@ -389,8 +389,13 @@ function coalescedInboxStatements(name: string, schema: string, runStatement: Ru
   const { inbox } = inboxTables(schema);
   return {
     isRecorded: new Coalescer<string, boolean>(async (ids) => {
+      // One primary-key lookup per id, whatever the statistics say: a prepared statement's generic
+      // plan for `message_id = ANY($2)`, made while the inbox had no statistics, scanned every row
+      // of the consumer instead.
       const found = await runStatement.query<{ message_id: string }>(
-        `SELECT message_id::text AS message_id FROM ${inbox} WHERE consumer = $1 AND message_id = ANY($2::uuid[])`,
+        `SELECT recorded.message_id::text AS message_id
+         FROM unnest($2::uuid[]) AS asked(id)
+         CROSS JOIN LATERAL (SELECT message_id FROM ${inbox} WHERE consumer = $1 AND message_id = asked.id LIMIT 1) AS recorded`,
         [name, ids],
       );
       const recorded = new Set(found.map((row) => row.message_id));
