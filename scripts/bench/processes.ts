@@ -8,17 +8,30 @@ export { freePort };
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-export interface RunningApi {
+export interface RunningProcess {
   url: string;
-  /** Where the api's log lines went. */
+  /** Where its log lines went. */
   logFile: string;
   stop(): Promise<void>;
 }
 
 /** The benchmark build of the api (bench-api.ts) as a process of its own, ready to serve. */
-export async function startBenchApi(env: Record<string, string>): Promise<RunningApi> {
+export function startBenchApi(env: Record<string, string>): Promise<RunningProcess> {
+  return startReadyProcess('scripts/bench/bench-api.ts', 'api', env);
+}
+
+/**
+ * The worker (relays, consumers, the saga's timer) as a process of its own, ready once its health
+ * route says so. `url` is its health server's.
+ */
+export async function startBenchWorker(env: Record<string, string>): Promise<RunningProcess> {
+  return startReadyProcess('apps/worker/src/main.ts', 'worker', { METRICS_PORT: String(await freePort()), ...env });
+}
+
+/** A process of the application on a free PORT, ready once its GET /health/ready answers 200. */
+async function startReadyProcess(script: string, label: string, env: Record<string, string>): Promise<RunningProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/bench/bench-api.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -32,8 +45,8 @@ export async function startBenchApi(env: Record<string, string>): Promise<Runnin
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // The api's warnings and errors, kept for a look after the run.
-  const logFile = path.join(tmpdir(), `nest-modulith-bench-api-${port}.log`);
+  // The process's warnings and errors, kept for a look after the run.
+  const logFile = path.join(tmpdir(), `nest-modulith-bench-${label}-${port}.log`);
   const logStream = createWriteStream(logFile);
   child.stdout!.pipe(logStream);
   let stderr = '';
@@ -45,10 +58,10 @@ export async function startBenchApi(env: Record<string, string>): Promise<Runnin
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the api exited at startup:\n${stderr}`);
+    if (child.exitCode !== null) throw new Error(`the ${label} exited at startup:\n${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the api did not start within 90 s:\n${stderr}`);
+      throw new Error(`the ${label} did not start within 90 s:\n${stderr}`);
     }
     try {
       if ((await fetch(`${url}/health/ready`)).ok) break;

@@ -159,7 +159,8 @@ export function renderReport(results: BenchResults): { markdown: string; svg: st
       ` flight for ${results.settings.seconds} s after a warm-up, the api as its own process (OpenTelemetry on, no exporter;` +
       ` rate limits on, out of the way; NODE_ENV=production), the load generator (autocannon) on the same machine.` +
       ' On PostgreSQL the HTTP scenarios run on an api that only records events, as api instances do when a worker' +
-      ' relays through Kafka; the relay and saga scenarios on one that does everything (in-process broker). Embedded,' +
+      ' relays through Kafka; the relay and saga scenarios on an api that places orders and a worker that relays them to' +
+      ' its in-process broker and runs the consumers and the saga (two processes, one core each). Embedded,' +
       ' one process does everything, so its POST /orders pays for the saga of the orders it places.',
     '',
     '![Throughput](benchmarks/throughput.svg)',

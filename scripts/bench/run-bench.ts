@@ -21,7 +21,7 @@ import { format, resolveConfig } from 'prettier';
 import { startPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import { testIssuer } from '../../test/support/test-issuer';
 import { measureHttp, type Throughput } from './http-load';
-import { freePort, ROOT, run, startBenchApi, type RunningApi } from './processes';
+import { freePort, ROOT, run, startBenchApi, startBenchWorker, type RunningProcess } from './processes';
 import { renderReport, type BenchResults, type ModeResults } from './report';
 import { type FinalStep, runSaga } from './saga-load';
 import { measureNodePostgres, measurePgbench } from './sql-reference';
@@ -100,7 +100,7 @@ async function migrate(url: string): Promise<void> {
 }
 
 /** Skus with enough stock for a long run (the sample keeps a few scarce on purpose). */
-async function plentifulSkus(api: RunningApi): Promise<string[]> {
+async function plentifulSkus(api: RunningProcess): Promise<string[]> {
   const skus: string[] = [];
   let cursor: string | null = null;
   do {
@@ -201,20 +201,25 @@ async function benchMode(
     await edge.stop();
   }
 
-  log(`${mode}: starting the api that relays and runs the saga (in-process broker)`);
   // The payment provider is another company's system: on PostgreSQL its simulator answers from
   // this process, as it would from elsewhere, not from the api's event loop. Embedded, the one
   // process simulates it too.
   const gateway = sagaDatabaseUrl ? await startPaymentGateway() : null;
-  const whole = await startBenchApi({
+  const sagaEnv = {
     ...common,
     ...withRedis,
-    ...(sagaDatabaseUrl ? { DATABASE_URL: sagaDatabaseUrl } : {}),
+    ...(sagaDatabaseUrl ? { DATABASE_URL: sagaDatabaseUrl, BACKGROUND_WORK_IN: 'worker' } : {}),
     ...(gateway ? { PAYMENT_GATEWAY_URL: gateway.url } : {}),
-  });
-  log(`${mode}: the api logs to ${whole.logFile}`);
+  };
+  // On PostgreSQL as deployed, one core each: the api places orders, the worker relays them to its
+  // in-process broker and runs the consumers and the saga. Embedded, one process does it all.
+  log(`${mode}: starting ${sagaDatabaseUrl ? 'the api and the worker (in-process broker)' : 'the api'} for the saga`);
+  const sagaApi = await startBenchApi(sagaEnv);
+  let worker: RunningProcess | null = null;
   try {
-    const skus = await plentifulSkus(whole);
+    worker = sagaDatabaseUrl ? await startBenchWorker(sagaEnv) : null;
+    log(`${mode}: the api logs to ${sagaApi.logFile}${worker ? `, the worker to ${worker.logFile}` : ''}`);
+    const skus = await plentifulSkus(sagaApi);
     if (sagaDatabaseUrl) {
       // Enough stock that the saga run confirms orders rather than running out.
       await sql(sagaDatabaseUrl, 'UPDATE inventory.stock SET available = available + 1000000');
@@ -255,7 +260,7 @@ async function benchMode(
     log(`${mode}: saga, ${SAGA_PER_MINUTE} orders/min for ${sagaSeconds} s`);
     const since = new Date();
     results.saga = await runSaga({
-      url: whole.url,
+      url: sagaApi.url,
       customerTokens: Array.from({ length: 200 }, (_, n) => issuer.tokenFor(`saga-customer-${n}`)),
       adminToken: issuer.tokenFor('bench-operator', { admin: true }),
       skus,
@@ -291,7 +296,8 @@ async function benchMode(
       results.sagaPublishLag = { events: lag.events, p50Ms: Math.round(lag.p50), p99Ms: Math.round(lag.p99) };
     }
   } finally {
-    await whole.stop();
+    await worker?.stop();
+    await sagaApi.stop();
     await gateway?.close();
   }
 
