@@ -379,3 +379,55 @@ describe('Fulfilment saga: a capture that succeeds after the payment deadline is
     expect(charges[0]).toMatchObject({ amountMinor: placed.totalMinor, refundedAt: expect.any(String) });
   });
 });
+
+describe('Fulfilment saga: a command still in ordering’s outbox is not sent again', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      OUTBOX_POLL_INTERVAL_MS: '50',
+      FULFILMENT_TIMER_INTERVAL_MS: '50',
+      FULFILMENT_RESEND_AFTER_MS: '300',
+      FULFILMENT_PAYMENT_TIMEOUT_MS: '20000',
+      PAYMENT_GATEWAY_TIMEOUT_MS: '5000',
+      PAYMENT_GATEWAY_ATTEMPTS: '1',
+    });
+  });
+  afterAll(() => t.close());
+  afterEach(() => t.setGatewayFaults({}));
+
+  it('a capture slower than the re-send interval: one CapturePayment, re-sends postponed, CONFIRMED', async () => {
+    // The in-process broker hands a command over once its consumer has handled it: while the capture
+    // waits on the gateway, its CapturePayment is still PENDING in ordering's outbox. A copy sent
+    // then would only queue behind it (overload made worse, the lesson of scripts/bench/README.md).
+    await t.setGatewayFaults({ latencyMs: 1_500 });
+    const placed = await placeOrder(t, 'grace', [{ sku: 'TEA-SENCHA-100G', quantity: 1 }]);
+
+    const order = await finalOrder(t, placed);
+    await t.setGatewayFaults({});
+    expect(order.status).toBe('CONFIRMED');
+    const sql = new Client({ connectionString: t.database.url });
+    await sql.connect();
+    try {
+      const { rows } = await sql.query<{ commands: number }>(
+        `SELECT count(*)::int AS commands FROM ordering.outbox
+         WHERE subject = $1 AND event_type = 'payments.capture-payment.v1'`,
+        [placed.id],
+      );
+      expect(rows[0]!.commands).toBe(1);
+    } finally {
+      await sql.end();
+    }
+    const { history } = (await operator(t).get(`/orders/${placed.id}/fulfilment`).expect(200)).body as {
+      history: { input: string; step: string; note?: string }[];
+    };
+    expect(history).toContainEqual(
+      expect.objectContaining({
+        input: 'Timer',
+        step: 'AWAITING_PAYMENT',
+        note: expect.stringMatching(/^CapturePayment not delivered yet/),
+      }),
+    );
+    expect(await chargesOf(t, placed.id)).toHaveLength(1);
+  });
+});

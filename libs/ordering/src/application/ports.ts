@@ -52,9 +52,17 @@ export abstract class FulfilmentSagaRepository {
     messages: readonly IntegrationEvent[],
     outcome: OrderOutcome | null,
   ): Promise<void>;
+  /**
+   * Whether a message of `type` about the order is still in ordering's outbox, not yet accepted by
+   * the broker (the in-process broker accepts a message once its consumers have handled it).
+   */
+  abstract awaitsRelay(orderId: string, type: string): Promise<boolean>;
   /** Orders whose saga is due at `now`, the longest overdue first. */
   abstract due(now: Date, limit: number): Promise<string[]>;
-  /** PENDING orders placed before `placedBefore` that have no saga (their OrderPlaced never arrived), oldest first. */
+  /**
+   * PENDING orders placed before `placedBefore` that have no saga and whose OrderPlaced is not
+   * waiting in the outbox either (it was lost or dead-lettered), oldest first.
+   */
   abstract withoutSaga(placedBefore: Date, limit: number): Promise<OrderToFulfil[]>;
 }
 

@@ -8,6 +8,16 @@ import type { FulfilmentCommand, OrderOutcome } from '../../domain/fulfilment/fu
 
 const options = (time: Date) => ({ source: ORDERING_EVENT_SOURCE, time, traceparent: currentTraceparent() });
 
+const COMMAND_TYPES: Record<FulfilmentCommand['kind'], string> = {
+  ReserveStock: ReserveStockV1.type,
+  CapturePayment: CapturePaymentV1.type,
+  ReleaseStock: ReleaseStockV1.type,
+  RefundPayment: RefundPaymentV1.type,
+};
+
+/** The message type a command of the saga travels as. */
+export const commandType = (kind: FulfilmentCommand['kind']): string => COMMAND_TYPES[kind];
+
 /**
  * A saga's command as the receiving module's contract (each one a new message: a re-sent command
  * has a new id, so the receiver's inbox applies it, and the receiver's own idempotency answers it).

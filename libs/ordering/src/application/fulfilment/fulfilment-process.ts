@@ -5,7 +5,7 @@ import { FulfilmentSagaRepository } from '../ports';
 import { OrderingMetrics } from '../ordering-metrics';
 import { UnitOfWork } from '../transactions';
 import { FulfilmentSettings } from './fulfilment-settings';
-import { commandMessage, outcomeMessage } from './fulfilment-messages';
+import { commandMessage, commandType, outcomeMessage } from './fulfilment-messages';
 
 /** An input of the saga: a reply of another module, applied at `now`. */
 export type SagaInput = (saga: FulfilmentSaga, now: Date) => FulfilmentReaction;
@@ -45,7 +45,8 @@ export class FulfilmentProcess {
 
   /**
    * Wakes the sagas due at `now` (re-sends, deadlines), each in a transaction of its own, so one
-   * failing saga holds up no other. SKIP LOCKED lets several timers (and the consumers, which
+   * failing saga holds up no other. A command still in ordering's outbox is not sent again: under
+   * load, copies queued behind the first would only make the backlog longer. SKIP LOCKED lets several timers (and the consumers, which
    * lock the same rows) work side by side. Returns how many it woke.
    */
   async wakeDue(now = new Date(), limit = 100): Promise<number> {
@@ -54,7 +55,12 @@ export class FulfilmentProcess {
       try {
         const changed = await this.unitOfWork.run(async () => {
           const saga = await this.sagas.lockIfDue(orderId, now);
-          return saga ? this.apply(saga, saga.wake(now), now) : false;
+          if (!saga) {
+            return false;
+          }
+          const awaited = saga.awaitedCommand;
+          const commandUndelivered = awaited !== null && (await this.sagas.awaitsRelay(orderId, commandType(awaited)));
+          return this.apply(saga, saga.wake(now, { commandUndelivered }), now);
         });
         woken += changed ? 1 : 0;
       } catch (error) {
@@ -66,8 +72,8 @@ export class FulfilmentProcess {
 
   /**
    * Starts the sagas of PENDING orders that have none although they were placed more than a
-   * re-send interval ago: their OrderPlaced never reached the saga (lost with the in-process
-   * broker's memory when the process died, or dead-lettered). The saga, not its trigger, answers
+   * re-send interval ago and whose OrderPlaced is no longer in the outbox: it never reached the
+   * saga (dead-lettered, or lost with a broker's memory). The saga, not its trigger, answers
    * for every order reaching a final state. A start racing with the late OrderPlaced is harmless:
    * the second start finds the saga and does nothing. Returns how many it started.
    */

@@ -164,6 +164,36 @@ describe('FulfilmentSaga', () => {
     expect(waits).toEqual([5_000, 10_000, 20_000, 20_000]);
   });
 
+  it('does not re-send a command whose last copy is not delivered yet: it waits another backoff', () => {
+    const saga = started();
+    const postponed = saga.wake(at(5_000), { commandUndelivered: true });
+    expect(postponed).toEqual({ changed: true, commands: [], orderOutcome: null });
+    expect(saga.snapshot()).toMatchObject({ step: FulfilmentStep.AwaitingStock, attempts: 1, wakeAt: at(10_000) });
+    expect(saga.snapshot().history.at(-1)).toMatchObject({
+      input: 'Timer',
+      note: 'ReserveStock not delivered yet: re-send postponed',
+    });
+
+    expect(saga.wake(at(10_000)).commands.map((command) => command.kind)).toEqual(['ReserveStock']);
+    expect(saga.snapshot()).toMatchObject({ attempts: 2, wakeAt: at(20_000) });
+  });
+
+  it('cancels at the deadline even while the command is not delivered yet', () => {
+    const saga = awaitingPayment();
+    const reaction = saga.wake(at(30_100), { commandUndelivered: true });
+    expect(reaction.commands).toEqual([{ kind: 'ReleaseStock', orderId: order.orderId }]);
+    expect(saga.snapshot().cancellationReason).toBe(CancellationReasons.PaymentTimeout);
+  });
+
+  it('names the command each step waits for', () => {
+    expect(started().awaitedCommand).toBe('ReserveStock');
+    expect(awaitingPayment().awaitedCommand).toBe('CapturePayment');
+    expect(releasing('declined').awaitedCommand).toBe('ReleaseStock');
+    const confirmed = awaitingPayment();
+    confirmed.paymentCaptured('cap-1', at(1_000));
+    expect(confirmed.awaitedCommand).toBeNull();
+  });
+
   it('the timer before the wake time does nothing', () => {
     const saga = started();
     expect(saga.wake(at(4_999))).toEqual({ changed: false, commands: [], orderOutcome: null });

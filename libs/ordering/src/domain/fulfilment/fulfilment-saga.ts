@@ -13,7 +13,9 @@
  *
  * Replies can be lost (a process holding the in-process broker dies) or repeated (at-least-once
  * delivery, answers to re-sent commands): the saga re-sends the command of the step it waits in
- * when no reply came within a backoff, and ignores every reply its step does not expect.
+ * when no reply came within a backoff, and ignores every reply its step does not expect. It does
+ * not re-send a command whose last copy has not been delivered yet: under load that copy is only
+ * late, and another would queue behind it.
  */
 import { type CancellationReason, CancellationReasons } from './cancellation-reason';
 
@@ -153,6 +155,22 @@ export class FulfilmentSaga {
     return this.state.step === FulfilmentStep.Confirmed || this.state.step === FulfilmentStep.Cancelled;
   }
 
+  /** The command whose reply the current step waits for; null once final. */
+  get awaitedCommand(): FulfilmentCommand['kind'] | null {
+    switch (this.state.step) {
+      case FulfilmentStep.AwaitingStock:
+        return 'ReserveStock';
+      case FulfilmentStep.AwaitingPayment:
+        return 'CapturePayment';
+      case FulfilmentStep.ReleasingStock:
+        return 'ReleaseStock';
+      case FulfilmentStep.Refunding:
+        return 'RefundPayment';
+      default:
+        return null;
+    }
+  }
+
   snapshot(): FulfilmentState {
     return { ...this.state, history: [...this.state.history] };
   }
@@ -279,9 +297,10 @@ export class FulfilmentSaga {
   /**
    * The timer, at or after `wakeAt`: past the step's deadline the order is cancelled (stock
    * released); before it, the step's command is sent again (its receiver answers a repeat with its
-   * first decision).
+   * first decision), unless `commandUndelivered` says its last copy has not reached the receiver
+   * yet: then the re-send waits another backoff.
    */
-  wake(now: Date): FulfilmentReaction {
+  wake(now: Date, { commandUndelivered = false }: { commandUndelivered?: boolean } = {}): FulfilmentReaction {
     const { wakeAt, deadlineAt, step } = this.state;
     if (!wakeAt || wakeAt.getTime() > now.getTime()) {
       return this.ignore();
@@ -293,6 +312,11 @@ export class FulfilmentSaga {
           : CancellationReasons.PaymentTimeout;
       this.cancelReleasingStock(reason, now);
       this.record(now, 'Timer', `deadline ${deadlineAt.toISOString()} passed`);
+      return this.takeReaction(true);
+    }
+    if (commandUndelivered) {
+      this.state.wakeAt = this.nextWake(now);
+      this.record(now, 'Timer', `${this.awaitedCommand} not delivered yet: re-send postponed`);
       return this.takeReaction(true);
     }
     this.sendStepCommand(now);
@@ -347,16 +371,16 @@ export class FulfilmentSaga {
 
   private stepCommand(): FulfilmentCommand {
     const { orderId, customerId, lines, totalMinor, currency } = this.state.order;
-    switch (this.state.step) {
-      case FulfilmentStep.AwaitingStock:
+    switch (this.awaitedCommand) {
+      case 'ReserveStock':
         return { kind: 'ReserveStock', orderId, lines };
-      case FulfilmentStep.AwaitingPayment:
+      case 'CapturePayment':
         return { kind: 'CapturePayment', orderId, customerId, amountMinor: totalMinor, currency };
-      case FulfilmentStep.ReleasingStock:
+      case 'ReleaseStock':
         return { kind: 'ReleaseStock', orderId };
-      case FulfilmentStep.Refunding:
+      case 'RefundPayment':
         return { kind: 'RefundPayment', orderId };
-      default:
+      case null:
         throw new Error(`A ${this.state.step} fulfilment of order ${orderId} sends nothing`);
     }
   }

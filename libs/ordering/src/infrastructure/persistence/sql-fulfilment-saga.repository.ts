@@ -5,6 +5,7 @@ import { outboxInsertParams, outboxInsertSql, recordingEvents } from '@platform/
 import { FulfilmentSettings } from '../../application/fulfilment/fulfilment-settings';
 import type { FulfilmentView } from '../../application/fulfilment/fulfilment.view';
 import { FulfilmentReadModel, FulfilmentSagaRepository } from '../../application/ports';
+import { OrderPlacedV1 } from '../../contracts/order-placed.v1';
 import type { CancellationReason } from '../../domain/fulfilment/cancellation-reason';
 import {
   FulfilmentSaga,
@@ -141,6 +142,16 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
     }
   }
 
+  async awaitsRelay(orderId: string, type: string): Promise<boolean> {
+    const [row] = await this.transaction().query<{ waiting: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM "ordering"."outbox" WHERE subject = $1 AND event_type = $2 AND status = 'PENDING'
+       ) AS waiting`,
+      [orderId, type],
+    );
+    return row?.waiting === true;
+  }
+
   async due(now: Date, limit: number): Promise<string[]> {
     const rows = await prismaSql(this.host.tx).query<{ order_id: string }>(
       `SELECT order_id::text AS order_id FROM ${SAGA} WHERE wake_at <= $1::timestamptz ORDER BY wake_at LIMIT $2`,
@@ -163,9 +174,12 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
        FROM "ordering"."orders" o
        WHERE o.status = 'PENDING' AND o.created_at < $1::timestamptz
          AND NOT EXISTS (SELECT 1 FROM ${SAGA} s WHERE s.order_id = o.id)
+         AND NOT EXISTS (
+           SELECT 1 FROM "ordering"."outbox" e WHERE e.subject = o.id::text AND e.event_type = $3 AND e.status = 'PENDING'
+         )
        ORDER BY o.created_at
        LIMIT $2`,
-      [placedBefore, limit],
+      [placedBefore, limit, OrderPlacedV1.type],
     );
     return rows.map((row) => ({
       orderId: row.order_id,
