@@ -46,8 +46,9 @@ export class FulfilmentProcess {
   /**
    * Wakes the sagas due at `now` (re-sends, deadlines), each in a transaction of its own, so one
    * failing saga holds up no other. A command still in ordering's outbox is not sent again: under
-   * load, copies queued behind the first would only make the backlog longer. SKIP LOCKED lets several timers (and the consumers, which
-   * lock the same rows) work side by side. Returns how many it woke.
+   * load, copies queued behind the first would only make the backlog longer. SKIP LOCKED lets
+   * several timers (and the consumers, which lock the same rows) work side by side. Returns how
+   * many it woke.
    */
   async wakeDue(now = new Date(), limit = 100): Promise<number> {
     let woken = 0;
