@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { Telemetry } from '@platform/observability';
 import path from 'node:path';
 import { type DatabaseConnection, PostgresConnection, type SqlRow } from '@platform/database';
 import {
   InboxConsumer,
   type InboxConsumerDefinition,
+  type InboxDelivery,
   listInboxDeadLetters,
   purgeInbox,
   replayInboxDeadLetters,
@@ -419,6 +423,116 @@ describe('Inbox (PostgreSQL, in-process broker)', () => {
       expect(consumer.counters).toEqual({ handled: 13, duplicates: 0, failedAttempts: 1, deadLettered: 0 });
       expect(calls.get(failing!.seq)).toBe(3);
       expect(await inboxSize()).toBe(13);
+    });
+  });
+
+  describe('with a consumer that applies a batch at once (handleBatch)', () => {
+    type Delivery = InboxDelivery<EventData<typeof StockWanted>>;
+
+    /** Like deliverWhileBusy, with handleBatch beside handle: the first message blocks the consumer. */
+    async function deliverToBatchConsumer(
+      handleBatch: (deliveries: readonly Delivery[], tx: SqlExecutor) => Promise<void>,
+    ) {
+      broker = new InProcessBroker(16, 20);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const singles: number[] = [];
+      const consumer = new InboxConsumer(
+        broker,
+        {
+          ...(definition(async (delivered, tx) => {
+            singles.push(delivered.data.seq);
+            if (delivered.subject === 'first') {
+              await released;
+            }
+            await applyEffect(delivered, tx);
+          }) as InboxConsumerDefinition<typeof StockWanted> & { transactionOwner?: 'inbox' }),
+          handleBatch,
+        },
+        runInTransaction,
+        { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+        CONSUMER,
+      );
+      consumers.push(consumer);
+      await consumer.start();
+      const sent = [event('first', 0), ...Array.from({ length: 12 }, (_, n) => event(`order-${n + 1}`, n + 1))];
+      const published = broker.publish(sent.map(toBrokerMessage));
+      await sleep(200);
+      release();
+      await published;
+      return { consumer, singles };
+    }
+
+    it('hands the new messages of a batch to handleBatch in one call, in delivery order, each once', async () => {
+      const batches: number[][] = [];
+      const { consumer, singles } = await deliverToBatchConsumer(async (deliveries, tx) => {
+        batches.push(deliveries.map((delivery) => delivery.event.data.seq));
+        for (const delivery of deliveries) {
+          await applyEffect(delivery.event, tx);
+        }
+      });
+
+      expect(consumer.counters).toEqual({ handled: 13, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThanOrEqual(5);
+      // A partition's messages keep their order inside a batch and across batches.
+      for (const batch of batches) {
+        expect(batch).toEqual([...batch].sort((a, b) => a - b));
+      }
+      // handle took the first message alone (and any other batch of one), handleBatch the rest.
+      expect([...singles, ...batches.flat()].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, n) => n));
+      expect(await inboxSize()).toBe(13);
+      expect((await effects()).length).toBe(13);
+    });
+
+    it("runs within() in each delivery's context: its CONSUMER span active", async () => {
+      const exporter = new InMemorySpanExporter();
+      const telemetry = Telemetry.start({
+        serviceName: 'inbox-test',
+        serviceVersion: '0.0.0',
+        spanProcessors: [new SimpleSpanProcessor({ exporter })],
+      });
+      const activeSpans = new Map<string, string | undefined>();
+      let finished: ReadableSpan[];
+      try {
+        await deliverToBatchConsumer(async (deliveries, tx) => {
+          for (const delivery of deliveries) {
+            activeSpans.set(
+              delivery.event.id,
+              delivery.within(() => trace.getActiveSpan()?.spanContext().spanId),
+            );
+            await applyEffect(delivery.event, tx);
+          }
+        });
+        // The exporter forgets its spans on shutdown.
+        finished = exporter.getFinishedSpans();
+      } finally {
+        await telemetry.shutdown();
+      }
+      const consumerSpans = new Map(
+        finished
+          .filter((span) => span.name === `process ${StockWanted.type}`)
+          .map((span) => [span.attributes['messaging.message.id'], span.spanContext().spanId]),
+      );
+      expect(activeSpans.size).toBeGreaterThan(1);
+      for (const [messageId, spanId] of activeSpans) {
+        expect(spanId).toBe(consumerSpans.get(messageId));
+      }
+    });
+
+    it('applies the messages one by one through handle when handleBatch fails, each once', async () => {
+      let batchCalls = 0;
+      const { consumer, singles } = await deliverToBatchConsumer(async (deliveries, tx) => {
+        batchCalls += 1;
+        await applyEffect(deliveries[0]!.event, tx); // rolled back with the failure
+        throw new Error('deadlock detected');
+      });
+
+      expect(batchCalls).toBeGreaterThan(0);
+      expect(singles.sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, n) => n));
+      expect(consumer.counters).toEqual({ handled: 13, duplicates: 0, failedAttempts: 0, deadLettered: 0 });
+      expect((await effects()).sort()).toEqual(
+        ['first#0', ...Array.from({ length: 12 }, (_, n) => `order-${n + 1}#${n + 1}`)].sort(),
+      );
     });
   });
 

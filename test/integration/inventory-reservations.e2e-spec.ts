@@ -3,7 +3,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import { BusinessRuleViolation } from '@platform/ddd';
 import { ReleaseStockCommand } from '../../libs/inventory/src/application/release-stock/release-stock.command';
 import type { ReservationOutcome } from '../../libs/inventory/src/application/reservation.outcome';
-import { ReserveStockCommand } from '../../libs/inventory/src/application/reserve-stock/reserve-stock.command';
+import {
+  ReserveStockBatchCommand,
+  ReserveStockCommand,
+} from '../../libs/inventory/src/application/reserve-stock/reserve-stock.command';
 import { queryDatabase } from '../support/test-database';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -322,5 +325,116 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
     expect(outcomes.filter((outcome) => outcome.status !== 'RESERVED')).toEqual(
       Array(requests.length - won.length).fill(expect.objectContaining({ status: 'REJECTED', reason: 'OUT_OF_STOCK' })),
     );
+  });
+
+  describe('a batch of orders (ReserveStockBatchCommand, the inbox applying several commands at once)', () => {
+    const reserveBatch = (orders: { orderId: string; lines: { sku: string; quantity: number }[] }[]) =>
+      commands.execute(
+        new ReserveStockBatchCommand(
+          orders.map(({ orderId, lines }) => ({ command: new ReserveStockCommand(orderId, lines) })),
+        ),
+      );
+
+    it('decides each order in turn on the stock its predecessors left; a repeat gets the first decision', async () => {
+      const { LAST, CUP } = await stock({ LAST: 2, CUP: 5 });
+      const [earlier, first, second, third] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await reserve(earlier, [{ sku: CUP, quantity: 1 }]);
+
+      const outcomes = await reserveBatch([
+        { orderId: first, lines: [{ sku: LAST, quantity: 1 }] },
+        {
+          orderId: second,
+          lines: [
+            { sku: LAST, quantity: 1 },
+            { sku: CUP, quantity: 2 },
+          ],
+        },
+        { orderId: third, lines: [{ sku: LAST, quantity: 1 }] },
+        { orderId: first, lines: [{ sku: LAST, quantity: 1 }] },
+        { orderId: earlier, lines: [{ sku: CUP, quantity: 4 }] },
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'RESERVED',
+        'RESERVED',
+        'REJECTED',
+        'RESERVED',
+        'RESERVED',
+      ]);
+      expect(outcomes[2]).toEqual({ orderId: third, status: 'REJECTED', reason: 'OUT_OF_STOCK', skus: [LAST] });
+      expect(outcomes[3]).toEqual(outcomes[0]);
+      expect(outcomes[4]).toEqual({ orderId: earlier, status: 'RESERVED', lines: [{ sku: CUP, quantity: 1 }] });
+      expect(await level(LAST)).toEqual({ sku: LAST, available: 0, reserved: 2 });
+      expect(await level(CUP)).toEqual({ sku: CUP, available: 2, reserved: 3 });
+      expect(await eventTypes(first)).toEqual(['inventory.stock-reserved.v1', 'inventory.stock-reserved.v1']);
+      expect(await eventTypes(third)).toEqual(['inventory.stock-reservation-rejected.v1']);
+      expect(await eventTypes(earlier)).toEqual(['inventory.stock-reserved.v1', 'inventory.stock-reserved.v1']);
+      const rows = await sql<{ order_id: string; status: string; rejected_skus: string[]; lines: number }>(
+        `SELECT r.order_id::text AS order_id, r.status, r.rejected_skus,
+                (SELECT count(*)::int FROM inventory.reservation_lines l WHERE l.order_id = r.order_id) AS lines
+         FROM inventory.reservations r WHERE r.order_id = ANY($1::uuid[]) ORDER BY r.order_id`,
+        [[first, second, third]],
+      );
+      expect(rows).toEqual(
+        [
+          { order_id: first, status: 'RESERVED', rejected_skus: [], lines: 1 },
+          { order_id: second, status: 'RESERVED', rejected_skus: [], lines: 2 },
+          { order_id: third, status: 'REJECTED', rejected_skus: [LAST], lines: 1 },
+        ].sort((a, b) => a.order_id.localeCompare(b.order_id)),
+      );
+    });
+
+    it('writes nothing when one order of the batch breaks a rule', async () => {
+      const { TEA } = await stock({ TEA: 5 });
+      const [valid, broken] = [randomUUID(), randomUUID()];
+      await expect(
+        reserveBatch([
+          { orderId: valid, lines: [{ sku: TEA, quantity: 1 }] },
+          {
+            orderId: broken,
+            lines: [
+              { sku: TEA, quantity: 1 },
+              { sku: TEA, quantity: 1 },
+            ],
+          },
+        ]),
+      ).rejects.toThrow();
+      expect(await level(TEA)).toEqual({ sku: TEA, available: 5, reserved: 0 });
+      expect(await eventTypes(valid)).toEqual([]);
+    });
+
+    it('never deadlocks: concurrent batches over the same skus, listed in different orders, conserve stock', async () => {
+      const initial = 40;
+      const skus = Object.values(await stock({ A: initial, B: initial, C: initial, D: initial }));
+      const pairs = skus.flatMap((first) => skus.filter((second) => second !== first).map((second) => [first, second]));
+      // Eight batches of twelve orders, each batch every ordered pair once: 96 orders, 48 per sku.
+      const batches = Array.from({ length: 8 }, (_, n) =>
+        pairs.map((_pair, index) => {
+          const [first, second] = pairs[(index + n * 5) % pairs.length]!;
+          return {
+            orderId: randomUUID(),
+            lines: [
+              { sku: first!, quantity: 1 },
+              { sku: second!, quantity: 1 },
+            ],
+          };
+        }),
+      );
+      const settled = await Promise.allSettled(batches.map(reserveBatch));
+
+      expect(settled.filter((result) => result.status === 'rejected').map((failure) => String(failure.reason))).toEqual(
+        [],
+      );
+      const requests = batches.flat();
+      const outcomes = settled.flatMap((result) => (result as PromiseFulfilledResult<ReservationOutcome[]>).value);
+      const won = requests.filter((_request, index) => outcomes[index]!.status === 'RESERVED');
+      expect(won.length).toBeGreaterThan(0);
+      expect(won.length).toBeLessThan(requests.length);
+      for (const sku of skus) {
+        const { available, reserved } = await level(sku);
+        const held = won.flatMap((request) => request.lines).filter((line) => line.sku === sku).length;
+        expect({ sku, total: available + reserved, reserved }).toEqual({ sku, total: initial, reserved: held });
+      }
+    });
   });
 });

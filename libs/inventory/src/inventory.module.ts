@@ -9,7 +9,7 @@ import { StockHttpController } from './api/stock.http.controller';
 import { GetStockHandler } from './application/get-stock/get-stock.handler';
 import { ReservationRepository, StockRepository } from './application/ports';
 import { ReleaseStockHandler } from './application/release-stock/release-stock.handler';
-import { ReserveStockHandler } from './application/reserve-stock/reserve-stock.handler';
+import { ReserveStockBatchHandler, ReserveStockHandler } from './application/reserve-stock/reserve-stock.handler';
 import { INVENTORY_EVENT_SOURCE } from './contracts/inventory-event-source';
 import { StockReleasedV1 } from './contracts/stock-released.v1';
 import { StockReservationRejectedV1 } from './contracts/stock-reservation-rejected.v1';
@@ -43,6 +43,7 @@ import { SampleStockSeeder } from './infrastructure/seed/sample-stock.seeder';
     ...transactionProviders,
     GetStockHandler,
     ReserveStockHandler,
+    ReserveStockBatchHandler,
     ReleaseStockHandler,
     SampleStockSeeder,
     ReserveStockOnCommand,

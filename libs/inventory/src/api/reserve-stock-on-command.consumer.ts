@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { InboxHandler } from '@platform/inbox';
+import type { InboxDelivery, InboxHandler } from '@platform/inbox';
 import type { EventData, IntegrationEvent } from '@platform/messaging';
-import { ReserveStockCommand } from '../application/reserve-stock/reserve-stock.command';
+import { ReserveStockBatchCommand, ReserveStockCommand } from '../application/reserve-stock/reserve-stock.command';
 import { ReserveStockV1 } from '../contracts/reserve-stock.v1';
 
 /**
@@ -28,5 +28,17 @@ export class ReserveStockOnCommand implements InboxHandler<typeof ReserveStockV1
 
   async handle(event: IntegrationEvent<EventData<typeof ReserveStockV1>>): Promise<void> {
     await this.commands.execute(new ReserveStockCommand(event.data.orderId, event.data.lines));
+  }
+
+  /** A batch of commands: reserved together, one statement per kind of work (ReserveStockHandler.reserveAll). */
+  async handleBatch(deliveries: readonly InboxDelivery<EventData<typeof ReserveStockV1>>[]): Promise<void> {
+    await this.commands.execute(
+      new ReserveStockBatchCommand(
+        deliveries.map(({ event, within }) => ({
+          command: new ReserveStockCommand(event.data.orderId, event.data.lines),
+          within,
+        })),
+      ),
+    );
   }
 }

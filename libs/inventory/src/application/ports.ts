@@ -9,9 +9,8 @@ export abstract class StockRepository {
   /**
    * Loads the stock of these skus and locks it until the unit of work ends, one sku after the other
    * in sku order: units of work that lock several skus all take them in the same order and so never
-   * deadlock. (A batch of the inbox holds the locks of several orders' units of work until it
-   * commits: two batches can deadlock, and PostgreSQL's detection sends their messages one by one,
-   * see libs/platform/inbox.) Skus without stock are absent from the map.
+   * deadlock. A batch of reservations locks the skus of all its orders in one call, so two batches
+   * never deadlock either. Skus without stock are absent from the map.
    */
   abstract lockForUpdate(skus: readonly string[]): Promise<Map<string, Stock>>;
   abstract save(stock: readonly Stock[]): Promise<void>;
@@ -20,14 +19,16 @@ export abstract class StockRepository {
 /** The reservation of each order. */
 export abstract class ReservationRepository {
   /**
-   * Takes the order's lock until the unit of work ends, before anything else: the commands of one
-   * order (a reserve and its repeat, a reserve and a release) run one after the other, so each finds
-   * the other's decision. Commands of different orders do not wait for each other here.
+   * Takes the orders' locks until the unit of work ends, before anything else, in order id order
+   * (one statement): the commands of one order (a reserve and its repeat, a reserve and a release)
+   * run one after the other, so each finds the other's decision. Commands of different orders do
+   * not wait for each other here.
    */
-  abstract lockOrder(orderId: string): Promise<void>;
-  abstract find(orderId: string): Promise<Reservation | null>;
-  /** Adds the reservation, its lines and `events` in inventory's outbox, in one statement. */
-  abstract add(reservation: Reservation, events: readonly IntegrationEvent[]): Promise<void>;
+  abstract lockOrders(orderIds: readonly string[]): Promise<void>;
+  /** The reservations these orders have, by order id, in one statement. */
+  abstract findAll(orderIds: readonly string[]): Promise<Map<string, Reservation>>;
+  /** Adds the reservations, their lines and `events` in inventory's outbox, in one statement. */
+  abstract addAll(reservations: readonly Reservation[], events: readonly IntegrationEvent[]): Promise<void>;
   /** Saves the status of a reservation that was found and then changed. */
   abstract saveStatus(reservation: Reservation): Promise<void>;
 }

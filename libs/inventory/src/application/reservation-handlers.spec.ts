@@ -37,26 +37,28 @@ class FakeReservations extends ReservationRepository {
   readonly locks: string[] = [];
   writes = 0;
 
-  async lockOrder(orderId: string): Promise<void> {
-    this.locks.push(orderId);
+  async lockOrders(orderIds: readonly string[]): Promise<void> {
+    this.locks.push(...orderIds);
   }
 
-  async find(orderId: string): Promise<Reservation | null> {
-    const row = this.rows.get(orderId);
-    return row ? Reservation.restore(row) : null;
+  async findAll(orderIds: readonly string[]): Promise<Map<string, Reservation>> {
+    const found = orderIds.filter((orderId) => this.rows.has(orderId));
+    return new Map(found.map((orderId) => [orderId, Reservation.restore(this.rows.get(orderId)!)]));
   }
 
-  /** `outbox` receives the events add records with the reservation, as its one statement does. */
+  /** `outbox` receives the events addAll records with the reservations, as its one statement does. */
   constructor(private readonly outbox: RecordingOutbox) {
     super();
   }
 
-  async add(reservation: Reservation, events: readonly IntegrationEvent[]): Promise<void> {
-    if (this.rows.has(reservation.orderId)) {
-      throw new Error('duplicate reservation');
+  async addAll(reservations: readonly Reservation[], events: readonly IntegrationEvent[]): Promise<void> {
+    for (const reservation of reservations) {
+      if (this.rows.has(reservation.orderId)) {
+        throw new Error('duplicate reservation');
+      }
+      this.rows.set(reservation.orderId, reservation.snapshot());
     }
     this.writes++;
-    this.rows.set(reservation.orderId, reservation.snapshot());
     await this.outbox.record(events);
   }
 

@@ -7,10 +7,10 @@ import {
   PaymentRefundedV1,
   RefundFailedV1,
 } from '@modulith/payments';
-import type { InboxHandler } from '@platform/inbox';
+import type { InboxDelivery, InboxHandler } from '@platform/inbox';
 import type { EventContract, EventData, IntegrationEvent } from '@platform/messaging';
 import type { z } from 'zod';
-import { FulfilmentProcess } from '../application/fulfilment/fulfilment-process';
+import { FulfilmentProcess, type SagaReply } from '../application/fulfilment/fulfilment-process';
 import { OrderPlacedV1 } from '../contracts/order-placed.v1';
 import type { FulfilmentReaction, FulfilmentSaga } from '../domain/fulfilment/fulfilment-saga';
 
@@ -28,16 +28,18 @@ export class StartFulfilmentOnOrderPlaced implements InboxHandler<typeof OrderPl
 
   constructor(@Inject(FulfilmentProcess) private readonly process: FulfilmentProcess) {}
 
-  async handle({ data }: IntegrationEvent<EventData<typeof OrderPlacedV1>>): Promise<void> {
-    const { orderId, customerId, lines, totalMinor, currency } = data;
-    await this.process.start({
-      orderId,
-      customerId,
-      lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
-      totalMinor,
-      currency,
-    });
+  async handle(event: IntegrationEvent<EventData<typeof OrderPlacedV1>>): Promise<void> {
+    await this.process.startAll([{ order: orderToFulfil(event.data) }]);
   }
+
+  /** A batch of placed orders: their sagas stored and their first commands recorded in one statement. */
+  async handleBatch(deliveries: readonly InboxDelivery<EventData<typeof OrderPlacedV1>>[]): Promise<void> {
+    await this.process.startAll(deliveries.map(({ event, within }) => ({ order: orderToFulfil(event.data), within })));
+  }
+}
+
+function orderToFulfil({ orderId, customerId, lines, totalMinor, currency }: EventData<typeof OrderPlacedV1>) {
+  return { orderId, customerId, lines: lines.map(({ sku, quantity }) => ({ sku, quantity })), totalMinor, currency };
 }
 
 /** A consumer that hands one reply type, about one order, to that order's saga. */
@@ -46,14 +48,24 @@ function sagaReply<Contract extends EventContract<z.ZodType<{ orderId: string }>
   contract: Contract,
   input: (saga: FulfilmentSaga, data: EventData<Contract>, now: Date) => FulfilmentReaction,
 ): Type<InboxHandler<Contract>> {
+  const reply = (data: EventData<Contract>): SagaReply => ({
+    orderId: data.orderId,
+    input: (saga, now) => input(saga, data, now),
+  });
+
   @Injectable()
   class SagaReplyConsumer implements InboxHandler<Contract> {
     readonly consumer = { name, contract };
 
     constructor(@Inject(FulfilmentProcess) readonly process: FulfilmentProcess) {}
 
-    async handle({ data }: IntegrationEvent<EventData<Contract>>): Promise<void> {
-      await this.process.react(data.orderId, (saga, now) => input(saga, data, now));
+    async handle(event: IntegrationEvent<EventData<Contract>>): Promise<void> {
+      await this.process.reactAll([reply(event.data)]);
+    }
+
+    /** A batch of replies: their sagas locked in one statement and saved in another. */
+    async handleBatch(deliveries: readonly InboxDelivery<EventData<Contract>>[]): Promise<void> {
+      await this.process.reactAll(deliveries.map(({ event, within }) => ({ ...reply(event.data), within })));
     }
   }
   Object.defineProperty(SagaReplyConsumer, 'name', { value: `Fulfilment(${name})` });

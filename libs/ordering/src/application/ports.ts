@@ -39,19 +39,29 @@ export abstract class ProductPricing {
  * inbox transaction) in async context, and a saga's new state, its messages and the order's final
  * status are written together.
  */
+/** A saga as a step left it: the messages the step sent and, once decided, the order's final status. */
+export interface SagaChange {
+  saga: FulfilmentSaga;
+  messages: readonly IntegrationEvent[];
+  outcome: OrderOutcome | null;
+}
+
 export abstract class FulfilmentSagaRepository {
-  /** Stores a new saga with its first messages; false when the order has one already. */
-  abstract start(saga: FulfilmentSaga, messages: readonly IntegrationEvent[]): Promise<boolean>;
-  /** The order's saga, locked until the transaction ends; null when the order has none. */
-  abstract lock(orderId: string): Promise<FulfilmentSaga | null>;
-  /** Like lock, but null also when the saga is not due at `now` or another transaction holds it. */
+  /**
+   * Stores new sagas with their first messages, in one statement. An order that has a saga already
+   * keeps it, and the messages of its second start are not recorded.
+   */
+  abstract startAll(started: readonly SagaChange[]): Promise<void>;
+  /**
+   * The sagas of these orders, locked until the transaction ends, in one statement; an order
+   * without a saga is left out. Locks are taken in order id order, so that two transactions
+   * locking overlapping sets wait for each other instead of deadlocking.
+   */
+  abstract lockAll(orderIds: readonly string[]): Promise<FulfilmentSaga[]>;
+  /** The order's saga, locked; null when it is not due at `now` or another transaction holds it. */
   abstract lockIfDue(orderId: string, now: Date): Promise<FulfilmentSaga | null>;
-  /** Saves the saga and its messages and, once decided, the order's final status. */
-  abstract save(
-    saga: FulfilmentSaga,
-    messages: readonly IntegrationEvent[],
-    outcome: OrderOutcome | null,
-  ): Promise<void>;
+  /** Saves the sagas, their messages and the final statuses decided, in one statement. */
+  abstract saveAll(changes: readonly SagaChange[]): Promise<void>;
   /**
    * Whether a message of `type` about the order is still in ordering's outbox, not yet accepted by
    * the broker (the in-process broker accepts a message once its consumers have handled it).

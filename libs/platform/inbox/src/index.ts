@@ -2,6 +2,7 @@ export {
   InboxConsumer,
   defineInboxConsumer,
   type InboxConsumerDefinition,
+  type InboxDelivery,
   type InboxCounters,
   type InboxLog,
   type InboxTransactionOwner,

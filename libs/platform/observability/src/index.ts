@@ -1,4 +1,4 @@
 export { Telemetry, type TelemetryOptions } from './telemetry';
-export { contextFromTraceparent, inSpan, traceparentOf, tracer, type SpanSpec } from './tracing';
+export { contextFromTraceparent, inSpan, inSpanSync, traceparentOf, tracer, type SpanSpec } from './tracing';
 export { traceFields } from './log-correlation';
 export { ObservabilityModule } from './observability.module';

@@ -48,11 +48,33 @@ export function inSpan<T>(name: string, spec: SpanSpec, work: (span: Span) => Pr
     try {
       return await work(span);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      markFailed(span, error);
       throw error;
     } finally {
       span.end();
     }
   });
+}
+
+/**
+ * `inSpan` for synchronous work (a decision, the messages it produces): the span is active while
+ * `work` runs, so what `work` creates (an event's traceparent) points at it.
+ */
+export function inSpanSync<T>(name: string, spec: SpanSpec, work: (span: Span) => T): T {
+  const { parent = context.active(), ...options } = spec;
+  return tracer().startActiveSpan(name, options, parent, (span) => {
+    try {
+      return work(span);
+    } catch (error) {
+      markFailed(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function markFailed(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
 }

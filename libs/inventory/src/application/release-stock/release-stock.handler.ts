@@ -31,11 +31,11 @@ export class ReleaseStockHandler implements ICommandHandler<ReleaseStockCommand>
 
   execute({ orderId }: ReleaseStockCommand): Promise<ReservationOutcome> {
     return this.unitOfWork.run(async () => {
-      await this.reservations.lockOrder(orderId);
-      const reservation = await this.reservations.find(orderId);
+      await this.reservations.lockOrders([orderId]);
+      const reservation = (await this.reservations.findAll([orderId])).get(orderId);
       if (!reservation) {
         const tombstone = Reservation.tombstone(orderId);
-        await this.reservations.add(tombstone, [stockReleasedEvent(orderId)]);
+        await this.reservations.addAll([tombstone], [stockReleasedEvent(orderId)]);
         return outcomeOf(tombstone);
       }
       if (reservation.holdsStock) {

@@ -11,3 +11,14 @@ export class ReserveStockCommand extends Command<ReservationOutcome> {
     super();
   }
 }
+
+/**
+ * ReserveStock for several orders at once, in one unit of work, each decided in turn on the stock
+ * its predecessors left. `within` runs an order's decision where its command was received (the
+ * trace of that message), so its answer continues that trace.
+ */
+export class ReserveStockBatchCommand extends Command<ReservationOutcome[]> {
+  constructor(readonly orders: readonly { command: ReserveStockCommand; within?: <T>(work: () => T) => T }[]) {
+    super();
+  }
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { inSpan } from '@platform/observability';
+import { inSpanSync } from '@platform/observability';
 import { FulfilmentSaga, type FulfilmentReaction, type OrderToFulfil } from '../../domain/fulfilment/fulfilment-saga';
-import { FulfilmentSagaRepository } from '../ports';
+import { FulfilmentSagaRepository, type SagaChange } from '../ports';
 import { OrderingMetrics } from '../ordering-metrics';
 import { UnitOfWork } from '../transactions';
 import { FulfilmentSettings } from './fulfilment-settings';
@@ -11,10 +11,26 @@ import { commandMessage, commandType, outcomeMessage } from './fulfilment-messag
 export type SagaInput = (saga: FulfilmentSaga, now: Date) => FulfilmentReaction;
 
 /**
- * Runs the fulfilment sagas (the process manager): loads a saga under a lock, lets it decide, and
- * writes what it decided (its state, its commands in ordering's outbox, the order's final status)
- * in the same transaction. `start` and `react` run in the transaction of the inbox consumer that
- * received the message; `wakeDue` opens one transaction per saga it wakes.
+ * Runs a step's decision where its message was received (the trace context of its delivery), so
+ * that the commands it sends continue that message's trace. Absent: the active context.
+ */
+export type WithinDelivery = <T>(work: () => T) => T;
+
+/** A reply of another module about one order, for that order's saga. */
+export interface SagaReply {
+  orderId: string;
+  input: SagaInput;
+  within?: WithinDelivery;
+}
+
+const here: WithinDelivery = (work) => work();
+
+/**
+ * Runs the fulfilment sagas (the process manager): loads sagas under a lock, lets each decide, and
+ * writes what they decided (their state, their commands in ordering's outbox, the orders' final
+ * status) in the same transaction. `startAll` and `reactAll` run in the transaction of the inbox
+ * consumer that received the messages, one statement to lock and one to write for a whole batch;
+ * `wakeDue` opens one transaction per saga it wakes.
  */
 @Injectable()
 export class FulfilmentProcess {
@@ -27,20 +43,47 @@ export class FulfilmentProcess {
     @Inject(OrderingMetrics) private readonly metrics: OrderingMetrics,
   ) {}
 
-  /** Starts the saga of a placed order; a second start for the order does nothing. */
-  async start(order: OrderToFulfil, now = new Date()): Promise<void> {
-    const { saga, reaction } = FulfilmentSaga.start(order, this.settings.timeouts, now);
-    await this.step(saga, () => this.sagas.start(saga, this.messages(saga, reaction, now)));
+  /** Starts the sagas of placed orders; a second start for an order does nothing. */
+  async startAll(orders: readonly { order: OrderToFulfil; within?: WithinDelivery }[], now = new Date()) {
+    const started = new Map<string, SagaChange>();
+    for (const { order, within = here } of orders) {
+      if (!started.has(order.orderId)) {
+        const { saga, reaction } = FulfilmentSaga.start(order, this.settings.timeouts, now);
+        started.set(
+          order.orderId,
+          within(() => this.decided(saga, reaction, now)),
+        );
+      }
+    }
+    await this.sagas.startAll([...started.values()]);
   }
 
-  /** Applies a reply to the order's saga. A reply for an order without a saga is not ours: logged, dropped. */
-  async react(orderId: string, input: SagaInput, now = new Date()): Promise<void> {
-    const saga = await this.sagas.lock(orderId);
-    if (!saga) {
-      this.logger.warn(`A fulfilment reply for order ${orderId}, which has no saga, was ignored`);
-      return;
+  /**
+   * Applies replies to their orders' sagas, in the order given (two replies about one order, the
+   * second to the saga as the first left it). A reply for an order without a saga is not ours:
+   * logged, dropped.
+   */
+  async reactAll(replies: readonly SagaReply[], now = new Date()): Promise<void> {
+    const locked = await this.sagas.lockAll([...new Set(replies.map((reply) => reply.orderId))]);
+    const sagas = new Map(locked.map((saga) => [saga.orderId, saga]));
+    const changes = new Map<string, SagaChange>();
+    for (const { orderId, input, within = here } of replies) {
+      const saga = sagas.get(orderId);
+      if (!saga) {
+        this.logger.warn(`A fulfilment reply for order ${orderId}, which has no saga, was ignored`);
+        continue;
+      }
+      const change = within(() => this.decided(saga, input(saga, now), now));
+      const earlier = changes.get(orderId);
+      if (change.changed) {
+        changes.set(orderId, {
+          saga,
+          messages: [...(earlier?.messages ?? []), ...change.messages],
+          outcome: earlier?.outcome ?? change.outcome,
+        });
+      }
     }
-    await this.apply(saga, input(saga, now), now);
+    await this.save([...changes.values()], now);
   }
 
   /**
@@ -61,7 +104,9 @@ export class FulfilmentProcess {
           }
           const awaited = saga.awaitedCommand;
           const commandUndelivered = awaited !== null && (await this.sagas.awaitsRelay(orderId, commandType(awaited)));
-          return this.apply(saga, saga.wake(now, { commandUndelivered }), now);
+          const change = this.decided(saga, saga.wake(now, { commandUndelivered }), now);
+          await this.save(change.changed ? [change] : [], now);
+          return change.changed;
         });
         woken += changed ? 1 : 0;
       } catch (error) {
@@ -85,34 +130,34 @@ export class FulfilmentProcess {
       this.logger.warn(
         `Order ${order.orderId} had no fulfilment saga ${this.settings.timeouts.resendAfterMs} ms after placement: starting it`,
       );
-      await this.unitOfWork.run(() => this.start(order, now));
+      await this.unitOfWork.run(() => this.startAll([{ order }], now));
     }
     return orphans.length;
   }
 
-  private async apply(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date): Promise<boolean> {
-    if (!reaction.changed) {
-      return false;
+  private async save(changes: readonly SagaChange[], now: Date): Promise<void> {
+    if (changes.length === 0) {
+      return;
     }
-    await this.step(saga, () => this.sagas.save(saga, this.messages(saga, reaction, now), reaction.orderOutcome));
-    if (reaction.orderOutcome) {
-      const started = saga.snapshot().history[0];
-      this.metrics.orderSettled(
-        reaction.orderOutcome,
-        started?.input === 'Started' ? new Date(started.at) : undefined,
-        now,
-      );
+    await this.sagas.saveAll(changes);
+    for (const { saga, outcome } of changes) {
+      if (outcome) {
+        const started = saga.snapshot().history[0];
+        this.metrics.orderSettled(outcome, started?.input === 'Started' ? new Date(started.at) : undefined, now);
+      }
     }
-    return true;
   }
 
   /**
-   * A step of the saga as a span, `fulfilment <input>` (the reply or timer it reacted to), around
-   * the statement that saves it: the commands it records carry this span's context onward.
+   * A step of the saga as a span, `fulfilment <input>` (the reply or timer it reacted to), in
+   * which its messages are made: the commands it records carry this span's context onward.
    */
-  private step<T>(saga: FulfilmentSaga, save: () => Promise<T>): Promise<T> {
+  private decided(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date): SagaChange & { changed: boolean } {
+    if (!reaction.changed) {
+      return { saga, messages: [], outcome: null, changed: false };
+    }
     const entry = saga.snapshot().history.at(-1);
-    return inSpan(
+    return inSpanSync(
       `fulfilment ${entry?.input ?? 'step'}`,
       {
         attributes: {
@@ -122,14 +167,15 @@ export class FulfilmentProcess {
           ...(entry?.sent ? { 'fulfilment.sent': entry.sent } : {}),
         },
       },
-      save,
+      () => ({
+        saga,
+        messages: [
+          ...reaction.commands.map((command) => commandMessage(command, now)),
+          ...(reaction.orderOutcome ? [outcomeMessage(saga.orderId, reaction.orderOutcome, now)] : []),
+        ],
+        outcome: reaction.orderOutcome,
+        changed: true,
+      }),
     );
-  }
-
-  private messages(saga: FulfilmentSaga, reaction: FulfilmentReaction, now: Date) {
-    return [
-      ...reaction.commands.map((command) => commandMessage(command, now)),
-      ...(reaction.orderOutcome ? [outcomeMessage(saga.orderId, reaction.orderOutcome, now)] : []),
-    ];
   }
 }

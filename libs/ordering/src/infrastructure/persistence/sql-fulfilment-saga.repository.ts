@@ -1,17 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { activeTransactionSql, prismaSql, type SqlExecutor } from '@platform/database';
-import type { IntegrationEvent } from '@platform/messaging';
 import { outboxInsertParams, outboxInsertSql, recordingEvents } from '@platform/outbox';
 import { FulfilmentSettings } from '../../application/fulfilment/fulfilment-settings';
 import type { FulfilmentView } from '../../application/fulfilment/fulfilment.view';
-import { FulfilmentReadModel, FulfilmentSagaRepository } from '../../application/ports';
+import { FulfilmentReadModel, FulfilmentSagaRepository, type SagaChange } from '../../application/ports';
 import { OrderPlacedV1 } from '../../contracts/order-placed.v1';
 import type { CancellationReason } from '../../domain/fulfilment/cancellation-reason';
 import {
   FulfilmentSaga,
   type FulfilmentHistoryEntry,
   type FulfilmentStep,
-  type OrderOutcome,
   type OrderToFulfil,
   type RefundStatus,
 } from '../../domain/fulfilment/fulfilment-saga';
@@ -35,48 +33,66 @@ type SagaRow = {
 
 const SAGA = '"ordering"."fulfilment_sagas"';
 
-/** The saga's columns from $2 on, in this order (with the order id as $1). */
-const stateParams = (saga: FulfilmentSaga): unknown[] => {
-  const s = saga.snapshot();
+/** The sagas' columns from the order id to the history, one array each ($1 to $9 of START and SAVE). */
+const stateArrays = (sagas: readonly FulfilmentSaga[]): unknown[] => {
+  const states = sagas.map((saga) => saga.snapshot());
+  const time = (date: Date | null) => date?.toISOString() ?? null;
   return [
-    s.step,
-    s.cancellationReason,
-    s.deadlineAt,
-    s.wakeAt,
-    s.attempts,
-    s.lateCaptureId,
-    s.refundStatus,
-    JSON.stringify(s.history),
+    states.map((s) => s.order.orderId),
+    states.map((s) => s.step),
+    states.map((s) => s.cancellationReason),
+    states.map((s) => time(s.deadlineAt)),
+    states.map((s) => time(s.wakeAt)),
+    states.map((s) => s.attempts),
+    states.map((s) => s.lateCaptureId),
+    states.map((s) => s.refundStatus),
+    states.map((s) => JSON.stringify(s.history)),
   ];
 };
 
+/** The arrays of stateArrays ($1 to $9) and two more of the statement's, as rows. */
+const stateRows = (more: string) =>
+  `unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::text[],
+          $9::jsonb[], ${more})`;
+
 /*
- * Each write is one statement: the saga, its messages in ordering's outbox and (when the saga has
- * decided) the order's final status. One round trip per step, atomic with the inbox record of the
- * reply that caused it (same transaction).
+ * Each write is one statement for all the sagas at hand (one, or a batch of the inbox): the sagas,
+ * their messages in ordering's outbox and (for those decided) the orders' final status. One round
+ * trip per batch, atomic with the inbox records of the replies that caused it (same transaction).
  */
 const START = `
 WITH saga AS (
   INSERT INTO ${SAGA} (order_id, step, cancellation_reason, deadline_at, wake_at, attempts, late_capture_id,
                        refund_status, history, order_terms, started_at, updated_at)
-  VALUES ($1::uuid, $2, $3, $4::timestamptz, $5::timestamptz, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $11)
+  SELECT s.*, s.started_at
+  FROM ${stateRows('$10::jsonb[], $11::timestamptz[]')}
+    AS s(order_id, step, cancellation_reason, deadline_at, wake_at, attempts, late_capture_id, refund_status, history,
+         order_terms, started_at)
   ON CONFLICT (order_id) DO NOTHING
-  RETURNING 1
-), messages AS (${outboxInsertSql('ordering', 12, 'EXISTS (SELECT 1 FROM saga)')})
+  RETURNING order_id
+), messages AS (${outboxInsertSql('ordering', 12, 'e.subject::uuid IN (SELECT order_id FROM saga)')})
 SELECT count(*)::int AS started FROM saga`;
 
 const SAVE = `
-WITH saga AS (
-  UPDATE ${SAGA}
-  SET step = $2, cancellation_reason = $3, deadline_at = $4::timestamptz, wake_at = $5::timestamptz, attempts = $6,
-      late_capture_id = $7, refund_status = $8, history = $9::jsonb, updated_at = now()
-  WHERE order_id = $1::uuid
+WITH changed AS (
+  SELECT * FROM ${stateRows('$10::text[], $11::text[]')}
+    AS c(order_id, step, cancellation_reason, deadline_at, wake_at, attempts, late_capture_id, refund_status, history,
+         final_status, final_reason)
+), saga AS (
+  UPDATE ${SAGA} AS s
+  SET step = c.step, cancellation_reason = c.cancellation_reason, deadline_at = c.deadline_at, wake_at = c.wake_at,
+      attempts = c.attempts, late_capture_id = c.late_capture_id, refund_status = c.refund_status,
+      history = c.history, updated_at = now()
+  FROM changed AS c
+  WHERE s.order_id = c.order_id
   RETURNING 1
 ), finished AS (
   -- A final order never changes: the guard on PENDING makes a second decision update nothing.
-  UPDATE "ordering"."orders"
-  SET status = $10::text, cancellation_reason = $11::text, version = version + 1, updated_at = now()
-  WHERE id = $1::uuid AND $10::text IS NOT NULL AND status = 'PENDING'
+  UPDATE "ordering"."orders" AS o
+  SET status = c.final_status, cancellation_reason = c.final_reason, version = o.version + 1,
+      updated_at = now()
+  FROM changed AS c
+  WHERE o.id = c.order_id AND c.final_status IS NOT NULL AND o.status = 'PENDING'
   RETURNING 1
 ), messages AS (${outboxInsertSql('ordering', 12)})
 SELECT (SELECT count(*) FROM saga)::int AS saved, (SELECT count(*) FROM finished)::int AS finished`;
@@ -93,27 +109,27 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
     super();
   }
 
-  async start(saga: FulfilmentSaga, messages: readonly IntegrationEvent[]): Promise<boolean> {
-    const { order, history } = saga.snapshot();
-    const { orderId, ...terms } = order;
-    const [row] = await recordingEvents('ordering', messages, () =>
-      this.transaction().query<{ started: number }>(START, [
-        orderId,
-        ...stateParams(saga),
-        JSON.stringify(terms),
-        new Date(history[0]?.at ?? Date.now()),
+  async startAll(started: readonly SagaChange[]): Promise<void> {
+    const messages = started.flatMap((change) => change.messages);
+    await recordingEvents('ordering', messages, () =>
+      this.transaction().query(START, [
+        ...stateArrays(started.map((change) => change.saga)),
+        started.map(({ saga }) => {
+          const { orderId: _orderId, ...terms } = saga.snapshot().order;
+          return JSON.stringify(terms);
+        }),
+        started.map(({ saga }) => saga.snapshot().history[0]?.at ?? new Date().toISOString()),
         ...outboxInsertParams(messages),
       ]),
     );
-    return row?.started === 1;
   }
 
-  async lock(orderId: string): Promise<FulfilmentSaga | null> {
-    const [row] = await this.transaction().query<SagaRow>(
-      `SELECT ${COLUMNS} FROM ${SAGA} WHERE order_id = $1::uuid FOR UPDATE`,
-      [orderId],
+  async lockAll(orderIds: readonly string[]): Promise<FulfilmentSaga[]> {
+    const rows = await this.transaction().query<SagaRow>(
+      `SELECT ${COLUMNS} FROM ${SAGA} WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE`,
+      [orderIds],
     );
-    return row ? this.restore(row) : null;
+    return rows.map((row) => this.restore(row));
   }
 
   async lockIfDue(orderId: string, now: Date): Promise<FulfilmentSaga | null> {
@@ -124,21 +140,22 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
     return row ? this.restore(row) : null;
   }
 
-  async save(saga: FulfilmentSaga, messages: readonly IntegrationEvent[], outcome: OrderOutcome | null): Promise<void> {
+  async saveAll(changes: readonly SagaChange[]): Promise<void> {
+    const messages = changes.flatMap((change) => change.messages);
     const [row] = await recordingEvents('ordering', messages, () =>
       this.transaction().query<{ saved: number; finished: number }>(SAVE, [
-        saga.orderId,
-        ...stateParams(saga),
-        outcome?.status ?? null,
-        outcome?.status === 'CANCELLED' ? outcome.reason : null,
+        ...stateArrays(changes.map((change) => change.saga)),
+        changes.map(({ outcome }) => outcome?.status ?? null),
+        changes.map(({ outcome }) => (outcome?.status === 'CANCELLED' ? outcome.reason : null)),
         ...outboxInsertParams(messages),
       ]),
     );
-    if (row?.saved !== 1) {
-      throw new Error(`The fulfilment saga of order ${saga.orderId} was not found when saving it`);
+    if (row?.saved !== changes.length) {
+      throw new Error(`${changes.length - (row?.saved ?? 0)} fulfilment saga(s) were not found when saving them`);
     }
-    if (outcome && row.finished !== 1) {
-      throw new Error(`Order ${saga.orderId} was no longer PENDING when its saga decided ${outcome.status}`);
+    const decided = changes.filter((change) => change.outcome).length;
+    if (row.finished !== decided) {
+      throw new Error(`${decided - row.finished} order(s) were no longer PENDING when their saga decided`);
     }
   }
 
