@@ -18,7 +18,9 @@ describe('Fulfilment saga across a killed and restarted process', () => {
   const env = () => ({ ...saga.env(), LOG_LEVEL: 'warn' });
 
   it('every saga under way when the process dies completes after the restart, each order charged once', async () => {
-    api = await startApiProcess(env());
+    // The messages the first process takes from the outbox stay leased to it for 15 s: after the
+    // restart the relay cannot take them again before the saga's timer finds their replies overdue.
+    api = await startApiProcess({ ...env(), OUTBOX_LEASE_MS: '15000' });
     // Four relays over each outbox (the in-process broker's default), one LISTEN connection per outbox.
     const listeners = await saga.sql.query<{ query: string }>(
       `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' ORDER BY query`,
@@ -89,7 +91,8 @@ describe('Fulfilment saga across a killed and restarted process', () => {
     const references = saga.gateway.state.charges.map((charge) => charge.reference).sort();
     expect(references).toEqual([...ids].sort());
 
-    // The saga's timer sent again what got no reply in time, from the deadlines stored in the database.
+    // The saga's timer woke the sagas whose reply was overdue, from the times stored in the database
+    // (postponing the re-send while the command still waited in the outbox, or sending it again).
     const { rows: resent } = await saga.sql.query(
       `SELECT count(*)::int AS sagas FROM ordering.fulfilment_sagas
        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(history) AS entry WHERE entry->>'input' = 'Timer')`,
