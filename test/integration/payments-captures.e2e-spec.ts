@@ -234,6 +234,27 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
     expect(row!.attempts).toBeLessThanOrEqual(4);
   });
 
+  it('shares its writes among the captures of many orders at once: each captured once, with its event', async () => {
+    const orders = Array.from({ length: 20 }, () => randomUUID());
+    // The provider answers together, so that the outcomes wait for each other's statement.
+    p.gateway.setFaults({ latencyMs: 200 });
+    const outcomes = await Promise.all(orders.map((orderId) => p.capture(orderId)));
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(orders.map(() => 'CAPTURED'));
+    for (const orderId of orders) {
+      expect(p.charges(orderId)).toHaveLength(1);
+      expect((await p.events(orderId)).map((event) => event.event_type)).toEqual(['payments.payment-captured.v1']);
+      expect(await p.row(orderId)).toMatchObject({ status: 'CAPTURED', attempts: 1, version: 2 });
+    }
+    // Rows written by one statement share its transaction id: fewer writers than captures.
+    const writers = await queryDatabase<{ writers: number }>(
+      p.t.database.url,
+      'SELECT count(DISTINCT xmin::text)::int AS writers FROM payments.captures WHERE order_id = ANY($1::uuid[])',
+      [orders],
+    );
+    expect(writers[0]!.writers).toBeLessThan(orders.length);
+  });
+
   it('asks the provider again with the same key after a crash between its answer and the recording: one charge', async () => {
     const orderId = randomUUID();
     const captures = p.t.app.get(CaptureRepository, { strict: false });

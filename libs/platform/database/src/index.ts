@@ -5,3 +5,4 @@ export { moduleRole, MODULE_ROLE_PREFIX } from './module-role';
 export { PostgresConnection } from './postgres-connection';
 export { EmbeddedConnection, IN_MEMORY } from './embedded-connection';
 export { prismaSql, prismaTransactions, activeTransactionSql } from './module-transactions';
+export { Coalescer } from './coalescer';

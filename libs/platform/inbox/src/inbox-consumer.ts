@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Context, context, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import type { SqlRow } from '@platform/database';
+import { Coalescer, type SqlRow } from '@platform/database';
 import {
   type BrokerMessage,
   type DeliveredMessage,
@@ -15,7 +15,7 @@ import {
 } from '@platform/messaging';
 import { contextFromTraceparent, inSpan } from '@platform/observability';
 import { isDependencyUnavailable } from '@platform/resilience';
-import { Coalescer } from './coalescer';
+
 import { inboxTables } from './inbox-tables';
 
 /**
