@@ -139,6 +139,17 @@ describe('Observability of the api process (OTLP export, auto-instrumentation, l
         'fulfilment PaymentCaptured',
       ]),
     );
+    // One span per statement, pg's, under Prisma's operation when Prisma sent it: no duplicate of
+    // Prisma's own for the round trip or its serializing, no span for taking a pooled connection.
+    const names = new Set(spans.map((span) => span.name));
+    for (const duplicate of ['prisma:client:db_query', 'prisma:client:serialize', 'pg-pool.connect', 'pg.connect']) {
+      expect(names.has(duplicate)).toBe(false);
+    }
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const underPrisma = spans.filter(
+      (span) => span.name.startsWith('pg.query') && byId.get(span.parentSpanId ?? '')?.scope === 'prisma',
+    );
+    expect(underPrisma.length).toBeGreaterThan(0);
   });
 
   it('writes the trace id of the request on the log lines of that request', async () => {

@@ -8,6 +8,9 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 
+/** Prisma's spans that repeat what pg's span of the same statement says, or time a step of no interest. */
+const PRISMA_DUPLICATE_SPANS = /^prisma:client:(db_query|serialize|connect)$/;
+
 /** Probes and scrapes: frequent, uninteresting, and they would drown the traces of real requests. */
 const UNTRACED_PATHS = /^\/(health\/|metrics\b)/;
 
@@ -29,8 +32,11 @@ export function instrumentations(): NonNullable<NodeSDKConfiguration['instrument
       ignorePaths: (route: { url: string }) => UNTRACED_PATHS.test(route.url),
       // Built against an older @opentelemetry/instrumentation than the SDK's: the same interface.
     }) as unknown as HttpInstrumentation,
-    new PgInstrumentation({ requireParentSpan: true }),
-    new PrismaInstrumentation(),
+    // Taking a pooled connection is not a call to the database: no span for it.
+    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    // One span per statement, pg's (it carries the SQL): Prisma's own span for the same round trip,
+    // and the one for serializing its result, would double the spans of every query.
+    new PrismaInstrumentation({ ignoreSpanTypes: [PRISMA_DUPLICATE_SPANS] }),
     new IORedisInstrumentation({ requireParentSpan: true }),
     new KafkaJsInstrumentation(),
   ];
