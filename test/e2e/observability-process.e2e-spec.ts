@@ -145,6 +145,11 @@ describe('Observability of the api process (OTLP export, auto-instrumentation, l
     for (const duplicate of ['prisma:client:db_query', 'prisma:client:serialize', 'pg-pool.connect', 'pg.connect']) {
       expect(names.has(duplicate)).toBe(false);
     }
+    // The request and its handler, no span per Fastify hook.
+    expect(
+      [...names].filter((name) => /^(onRequest|preParsing|preValidation|preHandler|onSend|onResponse) - /.test(name)),
+    ).toEqual([]);
+    expect([...names].some((name) => name.startsWith('handler - '))).toBe(true);
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const underPrisma = spans.filter(
       (span) => span.name.startsWith('pg.query') && byId.get(span.parentSpanId ?? '')?.scope === 'prisma',

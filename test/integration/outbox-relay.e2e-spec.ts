@@ -393,6 +393,8 @@ describe('Outbox relay (PostgreSQL, in-process broker)', () => {
       expect(await replayDeadLetters(connection, 'ordering', [dead!.eventId])).toBe(1);
       await waitFor(() => received.length === 4);
       expect(received[3]).toMatchObject({ subject: 'order-1', seq: 2, id: dead!.eventId });
+      // The broker has the message before the relay marks it published (its next statement).
+      await waitFor(async () => (await statuses()).PUBLISHED === 4);
       expect(await statuses()).toEqual({ PUBLISHED: 4 });
     } finally {
       await relay.stop();
