@@ -77,7 +77,7 @@ export const environmentSchema = z.object({
   /** Lets SIGUSR2 switch the message broker off and on (chaos testing): never set it in production. */
   MESSAGING_FAULT_INJECTION: booleanFlag.default(false),
   /** Partitions per topic of the in-process broker: how many messages of one consumer group are handled at once. */
-  IN_PROCESS_BROKER_PARTITIONS: integer(1, 256).default(16),
+  IN_PROCESS_BROKER_PARTITIONS: integer(1, 256).default(64),
   /** Messages an event consumer applies in one transaction at most, when they arrive together (1: each alone). */
   INBOX_MAX_BATCH_SIZE: integer(1, 1000).default(32),
   KAFKA_CLIENT_ID: z.string().min(1).default('nest-modulith'),
