@@ -7,6 +7,7 @@
 //   BENCH_SECONDS=10        length of each closed-loop measurement (after a 3 s warm-up)
 //   BENCH_CONNECTIONS=32    requests in flight in the closed-loop measurements
 //   BENCH_SAGA_SECONDS=60   length of the open-loop saga run, at BENCH_SAGA_PER_MINUTE (10000)
+//   BENCH_SAGA_WARM_UP_SECONDS=10   placed at the same rate just before it, followed, not counted
 //   BENCH_MODES=postgres,embedded
 //   BENCH_ADMIN_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
 //   BENCH_OUTPUT_DIR=docs   where benchmarks.md and benchmarks/ are written (a trial run elsewhere)
@@ -30,6 +31,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SAGA_SECONDS = Number(process.env.BENCH_SAGA_SECONDS ?? 60);
 const SAGA_PER_MINUTE = Number(process.env.BENCH_SAGA_PER_MINUTE ?? 10_000);
+const SAGA_WARM_UP_SECONDS = Number(process.env.BENCH_SAGA_WARM_UP_SECONDS ?? 10);
 const MODES = (process.env.BENCH_MODES ?? 'postgres,embedded').split(',');
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 /** The api's connections to PostgreSQL (DATABASE_POOL_SIZE), also pgbench's clients. */
@@ -257,7 +259,9 @@ async function benchMode(
     }
 
     const sagaSeconds = sagaDatabaseUrl ? SAGA_SECONDS : Math.min(SAGA_SECONDS, 20);
-    log(`${mode}: saga, ${SAGA_PER_MINUTE} orders/min for ${sagaSeconds} s`);
+    log(
+      `${mode}: saga, ${SAGA_PER_MINUTE} orders/min for ${SAGA_WARM_UP_SECONDS} s of warm-up, then ${sagaSeconds} s measured`,
+    );
     const since = new Date();
     results.saga = await runSaga({
       url: sagaApi.url,
@@ -266,6 +270,7 @@ async function benchMode(
       skus,
       perMinute: SAGA_PER_MINUTE,
       durationSeconds: sagaSeconds,
+      warmUpSeconds: SAGA_WARM_UP_SECONDS,
       settleTimeoutSeconds: 120,
       ...(sagaDatabaseUrl
         ? {

@@ -22,6 +22,7 @@ describe('benchmark report', () => {
     p99Ms: 900,
     maxMs: 1_200,
     overOneSecond: 5,
+    warmUp: { seconds: 10, placed: 1_666, refused: 0, final: 1_666, stillPending: 0 },
     ...overrides,
   });
   const results = (sagaRun = saga()): BenchResults => ({
@@ -61,12 +62,18 @@ describe('benchmark report', () => {
     expect(markdown).toContain('pgbench, 10 clients: 1000 tps');
   });
 
-  it('calls the saga target met only at the rate, with every order final and p99 under a second', () => {
+  it('calls the saga target met only at the rate, none refused, every order final (the warm-up too), p99 under a second', () => {
     expect(renderReport(results()).markdown).toContain('the saga finished 9950/min over the run');
+    expect(renderReport(results()).markdown).toContain(
+      'measured after a warm-up of 10 s at the same rate (its 1666 orders',
+    );
     expect(renderReport(results()).markdown).toContain('**met**');
     expect(renderReport(results(saga({ p99Ms: 1_500 }))).markdown).toContain('**not met**');
     expect(renderReport(results(saga({ stillPending: 1 }))).markdown).toContain('**not met**');
     expect(renderReport(results(saga({ placedPerMinute: 9_000 }))).markdown).toContain('**not met**');
+    expect(renderReport(results(saga({ refused: 1 }))).markdown).toContain('**not met**');
+    const unfinishedWarmUp = { seconds: 10, placed: 1_666, refused: 0, final: 1_665, stillPending: 1 };
+    expect(renderReport(results(saga({ warmUp: unfinishedWarmUp }))).markdown).toContain('**not met**');
   });
 
   it('draws one bar per scenario and reference, scaled to the largest', () => {
