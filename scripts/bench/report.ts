@@ -83,8 +83,12 @@ function sagaLines(mode: ModeResults): string[] {
   const { warmUp } = saga;
   return [
     '',
-    `Saga, open loop, measured after a warm-up of ${warmUp.seconds} s at the same rate (its ${warmUp.placed} orders` +
-      ` followed to their end and not counted: ${warmUp.refused} refused, ${warmUp.stillPending} not final):` +
+    `Saga, open loop${
+      warmUp.seconds > 0
+        ? `, measured after a warm-up of ${warmUp.seconds} s at the same rate (its ${warmUp.placed} orders followed` +
+          ` to their end and not counted: ${warmUp.refused} refused, ${warmUp.stillPending} not final)`
+        : ''
+    }:` +
       ` ${saga.placed} orders placed at ${saga.placedPerMinute}/min (target ${saga.targetPerMinute}/min),` +
       ` ${saga.refused} refused (load shedding: 503), ${saga.final} final (${Object.entries(saga.outcomes)
         .map(([step, n]) => `${n} ${step}`)

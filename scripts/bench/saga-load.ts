@@ -5,7 +5,7 @@ import { Agent, request as httpRequest } from 'node:http';
  * measures, so it should cost little: with fetch the generator and the simulated provider together
  * spent about twice the CPU per order.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const agent = new Agent({ keepAlive: true });
 
 function postJson(
   url: string,
