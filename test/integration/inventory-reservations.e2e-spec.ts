@@ -73,6 +73,28 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
       [orderId],
     ),
   });
+  type Request = { orderId: string; lines: { sku: string; quantity: number }[] };
+  /**
+   * Some of the racing orders won and some lost; each sku's available + reserved is what it was,
+   * and its reserved units are exactly what the winners hold. Returns the winners.
+   */
+  async function expectSomeWonAndStockConserved(
+    requests: Request[],
+    outcomes: ReservationOutcome[],
+    skus: string[],
+    initial: number,
+  ): Promise<Request[]> {
+    const won = requests.filter((_request, index) => outcomes[index]!.status === 'RESERVED');
+    expect(won.length).toBeGreaterThan(0);
+    expect(won.length).toBeLessThan(requests.length);
+    for (const sku of skus) {
+      const { available, reserved } = await level(sku);
+      const held = won.flatMap((request) => request.lines).filter((line) => line.sku === sku).length;
+      expect({ sku, total: available + reserved, reserved }).toEqual({ sku, total: initial, reserved: held });
+      expect(available).toBeGreaterThanOrEqual(0);
+    }
+    return won;
+  }
   const reserve = (orderId: string, lines: { sku: string; quantity: number }[]) =>
     commands.execute(new ReserveStockCommand(orderId, lines));
   const release = (orderId: string) => commands.execute(new ReleaseStockCommand(orderId));
@@ -311,16 +333,7 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
     const failures = settled.filter((result) => result.status === 'rejected');
     expect(failures.map((failure) => String((failure as PromiseRejectedResult).reason))).toEqual([]);
     const outcomes = settled.map((result) => (result as PromiseFulfilledResult<ReservationOutcome>).value);
-    const won = requests.filter((_request, index) => outcomes[index]!.status === 'RESERVED');
-    expect(won.length).toBeGreaterThan(0);
-    expect(won.length).toBeLessThan(requests.length);
-
-    for (const sku of skus) {
-      const { available, reserved } = await level(sku);
-      const held = won.flatMap((request) => request.lines).filter((line) => line.sku === sku).length;
-      expect({ sku, total: available + reserved, reserved }).toEqual({ sku, total: initial, reserved: held });
-      expect(available).toBeGreaterThanOrEqual(0);
-    }
+    const won = await expectSomeWonAndStockConserved(requests, outcomes, skus, initial);
     // reserved = what the winners hold, so the losers hold nothing: all or nothing under contention too.
     expect(outcomes.filter((outcome) => outcome.status !== 'RESERVED')).toEqual(
       Array(requests.length - won.length).fill(expect.objectContaining({ status: 'REJECTED', reason: 'OUT_OF_STOCK' })),
@@ -427,14 +440,7 @@ describe('Inventory reservations (PostgreSQL, through the command bus)', () => {
       );
       const requests = batches.flat();
       const outcomes = settled.flatMap((result) => (result as PromiseFulfilledResult<ReservationOutcome[]>).value);
-      const won = requests.filter((_request, index) => outcomes[index]!.status === 'RESERVED');
-      expect(won.length).toBeGreaterThan(0);
-      expect(won.length).toBeLessThan(requests.length);
-      for (const sku of skus) {
-        const { available, reserved } = await level(sku);
-        const held = won.flatMap((request) => request.lines).filter((line) => line.sku === sku).length;
-        expect({ sku, total: available + reserved, reserved }).toEqual({ sku, total: initial, reserved: held });
-      }
+      await expectSomeWonAndStockConserved(requests, outcomes, skus, initial);
     });
   });
 });
