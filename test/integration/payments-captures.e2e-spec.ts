@@ -3,7 +3,9 @@ import { CommandBus } from '@nestjs/cqrs';
 import { AMOUNT_LIMIT_MINOR, startPaymentGateway } from '../../apps/payment-gateway/src/gateway';
 import type { CaptureOutcome } from '../../libs/payments/src/application/capture.outcome';
 import { CapturePaymentCommand } from '../../libs/payments/src/application/capture-payment/capture-payment.command';
+import { captureEvent } from '../../libs/payments/src/application/capture-events';
 import { CaptureRepository } from '../../libs/payments/src/application/ports';
+import { Capture } from '../../libs/payments/src/domain/capture';
 import { RefundPaymentCommand } from '../../libs/payments/src/application/refund-payment/refund-payment.command';
 import { queryDatabase } from '../support/test-database';
 import { startTestApp } from '../support/test-app';
@@ -253,6 +255,35 @@ describe('Payments captures (PostgreSQL, the simulator over HTTP)', () => {
       [orders],
     );
     expect(writers[0]!.writers).toBeLessThan(orders.length);
+  });
+
+  it('writes the outcomes that shared a statement one by one when it fails: one bad outcome fails alone', async () => {
+    const captures = p.t.app.get(CaptureRepository);
+    const requested = Array.from({ length: 3 }, () => {
+      const capture = Capture.request(randomUUID(), { customerId: 'customer-1', amountMinor: 4_200, currency: 'EUR' });
+      capture.startAttempt();
+      return capture;
+    });
+    expect(await Promise.all(requested.map((capture) => captures.addIfAbsent(capture)))).toEqual([true, true, true]);
+    const [first, bad, last] = requested as [Capture, Capture, Capture];
+    first.recordCaptured('cap-first');
+    // A provider's decline reason longer than the column: this capture's write fails in PostgreSQL.
+    bad.recordDeclined('cap-bad', 'x'.repeat(500));
+    last.recordCaptured('cap-last');
+
+    const saved = await Promise.allSettled(
+      // (Its event would be refused by the event's contract before that, so it is written without one.)
+      [first, bad, last].map((capture) =>
+        captures.saveOutcome(capture, 1, capture === bad ? [] : [captureEvent(capture)]),
+      ),
+    );
+
+    expect(saved.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await p.row(first.orderId)).toMatchObject({ status: 'CAPTURED', capture_id: 'cap-first' });
+    expect(await p.row(bad.orderId)).toMatchObject({ status: 'PENDING', capture_id: null });
+    expect(await p.row(last.orderId)).toMatchObject({ status: 'CAPTURED', capture_id: 'cap-last' });
+    expect((await p.events(bad.orderId)).length).toBe(0);
+    expect((await p.events(last.orderId)).map((event) => event.event_type)).toEqual(['payments.payment-captured.v1']);
   });
 
   it('asks the provider again with the same key after a crash between its answer and the recording: one charge', async () => {

@@ -67,7 +67,7 @@ export class PrismaCaptureRepository extends CaptureRepository {
    * (its provider call sits between its two writes): the writes of the captures at hand share one
    * statement (a capture inside a unit of work writes alone, in it).
    */
-  private readonly additions = new Coalescer<Capture, boolean>(
+  private readonly additions = new Coalescer<Capture, Settled<boolean>>(
     (captures) =>
       inRounds(
         captures,
@@ -76,7 +76,7 @@ export class PrismaCaptureRepository extends CaptureRepository {
       ),
     MAX_SHARED,
   );
-  private readonly outcomes = new Coalescer<OutcomeWrite, boolean>(
+  private readonly outcomes = new Coalescer<OutcomeWrite, Settled<boolean>>(
     (writes) =>
       inRounds(
         writes,
@@ -89,7 +89,7 @@ export class PrismaCaptureRepository extends CaptureRepository {
   addIfAbsent(capture: Capture): Promise<boolean> {
     return this.host.isTransactionActive()
       ? this.addAll([capture]).then(([added]) => added!)
-      : this.additions.submit(capture);
+      : this.additions.submit(capture).then(unwrap);
   }
 
   private async addAll(captures: readonly Capture[]): Promise<boolean[]> {
@@ -128,7 +128,7 @@ export class PrismaCaptureRepository extends CaptureRepository {
     const write = { capture, loadedVersion, events };
     return this.host.isTransactionActive()
       ? this.saveOutcomes([write]).then(([saved]) => saved!)
-      : this.outcomes.submit(write);
+      : this.outcomes.submit(write).then(unwrap);
   }
 
   private async saveOutcomes(writes: readonly OutcomeWrite[]): Promise<boolean[]> {
@@ -176,25 +176,48 @@ export class PrismaCaptureRepository extends CaptureRepository {
   }
 }
 
+/** How one capture's share of a statement ended: each caller gets its own. */
+type Settled<Result> = { result: Result } | { error: unknown };
+
+function unwrap<Result>(settled: Settled<Result>): Result {
+  if ('error' in settled) {
+    throw settled.error;
+  }
+  return settled.result;
+}
+
 /**
- * Runs `write` over `items` in rounds in which no key appears twice, in their order, and gives
- * each item its result: one statement cannot insert or update one row twice.
+ * Runs `write` over `items` in rounds in which no key appears twice, in their order (one statement
+ * cannot insert or update one row twice), and gives each item its own outcome. When a round's
+ * statement fails, its items are written again one by one, so that one bad capture fails alone
+ * and not the others that shared its statement.
  */
 async function inRounds<Item, Result>(
   items: readonly Item[],
   key: (item: Item) => string,
   write: (round: Item[]) => Promise<Result[]>,
-): Promise<Result[]> {
-  const results: Result[] = new Array(items.length);
+): Promise<Settled<Result>[]> {
+  const writeAlone = (item: Item): Promise<Settled<Result>> =>
+    write([item]).then(
+      ([result]) => ({ result: result! }),
+      (error: unknown) => ({ error }),
+    );
+  const outcomes: Settled<Result>[] = new Array(items.length);
   let left = items.map((item, index) => ({ item, index }));
   while (left.length > 0) {
     const seen = new Set<string>();
     const round = left.filter(({ item }) => !seen.has(key(item)) && seen.add(key(item)));
-    const written = await write(round.map(({ item }) => item));
-    round.forEach(({ index }, position) => (results[index] = written[position]!));
+    const written: Settled<Result>[] =
+      round.length === 1
+        ? [await writeAlone(round[0]!.item)]
+        : await write(round.map(({ item }) => item)).then(
+            (results) => results.map((result) => ({ result })),
+            () => Promise.all(round.map(({ item }) => writeAlone(item))),
+          );
+    round.forEach(({ index }, position) => (outcomes[index] = written[position]!));
     left = left.filter((entry) => !round.includes(entry));
   }
-  return results;
+  return outcomes;
 }
 
 function restore(row: CaptureRow): Capture {
