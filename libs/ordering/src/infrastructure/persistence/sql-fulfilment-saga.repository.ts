@@ -9,6 +9,7 @@ import type { CancellationReason } from '../../domain/fulfilment/cancellation-re
 import {
   FulfilmentSaga,
   type FulfilmentHistoryEntry,
+  type FulfilmentState,
   type FulfilmentStep,
   type OrderToFulfil,
   type RefundStatus,
@@ -34,8 +35,7 @@ type SagaRow = {
 const SAGA = '"ordering"."fulfilment_sagas"';
 
 /** The sagas' columns from the order id to the history, one array each ($1 to $9 of START and SAVE). */
-const stateArrays = (sagas: readonly FulfilmentSaga[]): unknown[] => {
-  const states = sagas.map((saga) => saga.snapshot());
+const stateArrays = (states: readonly FulfilmentState[]): unknown[] => {
   const time = (date: Date | null) => date?.toISOString() ?? null;
   return [
     states.map((s) => s.order.orderId),
@@ -111,14 +111,12 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
 
   async startAll(started: readonly SagaChange[]): Promise<void> {
     const messages = started.flatMap((change) => change.messages);
+    const states = started.map((change) => change.saga.snapshot());
     await recordingEvents('ordering', messages, () =>
       this.transaction().query(START, [
-        ...stateArrays(started.map((change) => change.saga)),
-        started.map(({ saga }) => {
-          const { orderId: _orderId, ...terms } = saga.snapshot().order;
-          return JSON.stringify(terms);
-        }),
-        started.map(({ saga }) => saga.snapshot().history[0]?.at ?? new Date().toISOString()),
+        ...stateArrays(states),
+        states.map(({ order: { orderId: _orderId, ...terms } }) => JSON.stringify(terms)),
+        states.map(({ history }) => history[0]?.at ?? new Date().toISOString()),
         ...outboxInsertParams(messages),
       ]),
     );
@@ -144,7 +142,7 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
     const messages = changes.flatMap((change) => change.messages);
     const [row] = await recordingEvents('ordering', messages, () =>
       this.transaction().query<{ saved: number; finished: number }>(SAVE, [
-        ...stateArrays(changes.map((change) => change.saga)),
+        ...stateArrays(changes.map((change) => change.saga.snapshot())),
         changes.map(({ outcome }) => outcome?.status ?? null),
         changes.map(({ outcome }) => (outcome?.status === 'CANCELLED' ? outcome.reason : null)),
         ...outboxInsertParams(messages),
