@@ -64,7 +64,8 @@ export abstract class FulfilmentSagaRepository {
   abstract saveAll(changes: readonly SagaChange[]): Promise<void>;
   /**
    * Whether a message of `type` about the order is still in ordering's outbox, not yet accepted by
-   * the broker (the in-process broker accepts a message once its consumers have handled it).
+   * the broker (the in-process broker accepts a message once its consumers have handled it), or
+   * was accepted less than a re-send interval ago (its reply may still be on its way).
    */
   abstract awaitsRelay(orderId: string, type: string): Promise<boolean>;
   /** Orders whose saga is due at `now`, the longest overdue first. */

@@ -158,11 +158,15 @@ export class SqlFulfilmentSagaRepository extends FulfilmentSagaRepository {
   }
 
   async awaitsRelay(orderId: string, type: string): Promise<boolean> {
+    // Delivered less than a re-send interval ago counts as awaited too: its reply is on its way
+    // (recorded in the other module's outbox, not yet relayed), and a copy would only repeat it.
+    const deliveredAfter = new Date(Date.now() - this.settings.timeouts.resendAfterMs);
     const [row] = await this.transaction().query<{ waiting: boolean }>(
       `SELECT EXISTS (
-         SELECT 1 FROM "ordering"."outbox" WHERE subject = $1 AND event_type = $2 AND status = 'PENDING'
+         SELECT 1 FROM "ordering"."outbox" WHERE subject = $1 AND event_type = $2
+           AND (status = 'PENDING' OR published_at > $3::timestamptz)
        ) AS waiting`,
-      [orderId, type],
+      [orderId, type, deliveredAfter.toISOString()],
     );
     return row?.waiting === true;
   }
